@@ -1,0 +1,2 @@
+export { buildServer } from './server.js';
+export { loadConfig, ConfigError, type Config } from './config.js';

@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * The official Gonka deployment files, kept outside this repository (they are data, never copied
+ * in). Found through GNM_GONKA_FIXTURES, by default ../shared/fixtures/gonka beside the checkout.
+ * Throws with what to do when they are missing: a test never passes without its input.
+ */
+export function gonkaFixturesDir(): string {
+  const dir = path.resolve(REPO_ROOT, process.env.GNM_GONKA_FIXTURES ?? '../shared/fixtures/gonka');
+  if (!fs.existsSync(dir)) {
+    throw new Error(
+      `Gonka fixtures not found at ${dir}. Set GNM_GONKA_FIXTURES to the folder holding v<version>/deploy/join ` +
+        '(by default ../shared/fixtures/gonka beside this checkout).',
+    );
+  }
+  return dir;
+}
+
+/** deploy/join of one fixture release, e.g. joinDir('v0.2.14'). */
+export function joinDir(version: string): string {
+  const dir = path.join(gonkaFixturesDir(), version, 'deploy', 'join');
+  if (!fs.existsSync(path.join(dir, 'docker-compose.yml'))) {
+    throw new Error(
+      `no docker-compose.yml in ${dir}: the Gonka fixtures for ${version} are missing or incomplete`,
+    );
+  }
+  return dir;
+}
+
+export { REPO_ROOT };

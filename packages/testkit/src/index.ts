@@ -1,0 +1,12 @@
+export { HostPool, type HostSpec, type PoolOptions } from './pool.js';
+export { Host, type HostExecOptions } from './host.js';
+export type { HostDescriptor, PoolDescriptor } from './descriptor.js';
+export { exec, run, waitFor, sleep, type ExecResult, type ExecOptions } from './exec.js';
+export { cleanupRun, cleanupStaleRuns, findLeftovers } from './cleanup.js';
+export { checkHarnessPrerequisites } from './prereqs.js';
+export { HarnessCommandError, HarnessPrerequisiteError } from './errors.js';
+export { ensureBaseImage, BASE_IMAGE_REPO, type BaseImage } from './images/base-image.js';
+export { pushImage, type PushedImage } from './images/push.js';
+export { gonkaFixturesDir, joinDir, REPO_ROOT } from './fixtures.js';
+export { DOCKER_BIN } from './paths.js';
+export { PRIVATE_OVERLAYS } from './mount-ns.js';
