@@ -195,8 +195,12 @@ export class HostPool {
     if (!this.owned) throw new Error('only the process that created a pool tears it down');
     this.descriptor.state = 'tearing-down';
     writeState(this.descriptor);
-    this.removeGuards();
-    return cleanupRun(this.runId);
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    const left = await cleanupRun(this.runId);
+    // Only now: if this process dies during cleanup, the reaper finishes it.
+    this.stopReaper();
+    return left;
   }
 
   private readonly onSignal = (sig: NodeJS.Signals): void => {
@@ -219,9 +223,7 @@ export class HostPool {
     this.reaperPid = child.pid;
   }
 
-  private removeGuards(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+  private stopReaper(): void {
     if (this.reaperPid) {
       try {
         process.kill(this.reaperPid, 'SIGTERM');
