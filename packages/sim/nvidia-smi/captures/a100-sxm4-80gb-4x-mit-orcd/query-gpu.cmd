@@ -1,0 +1,1 @@
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
