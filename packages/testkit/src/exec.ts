@@ -4,6 +4,8 @@ import { HarnessCommandError } from './errors.js';
 export interface ExecOptions {
   env?: Record<string, string>;
   input?: string;
+  /** A file whose content is the process's stdin (binary-safe, unlike `input`). */
+  inputFile?: string;
   cwd?: string;
   timeoutMs?: number;
 }
@@ -24,6 +26,7 @@ export async function exec(
     reject: false,
     env: opts.env,
     input: opts.input,
+    inputFile: opts.inputFile,
     cwd: opts.cwd,
     timeout: opts.timeoutMs ?? 120_000,
     stripFinalNewline: false,

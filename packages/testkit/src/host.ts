@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { HostDescriptor } from './descriptor.js';
 import { exec, run, type ExecOptions, type ExecResult } from './exec.js';
@@ -28,8 +31,20 @@ export class Host {
     return this.d.ip;
   }
 
+  /**
+   * nsenter's own --wd resolves the directory before entering the mount namespace, so the working
+   * directory is set inside the host with `env -C` instead.
+   */
   private nsenterArgs(cwd?: string): string[] {
-    return [`--net=/run/netns/${this.d.netns}`, `--mount=${this.d.mntFile}`, `--wd=${cwd ?? '/'}`, '--'];
+    return [
+      `--net=/run/netns/${this.d.netns}`,
+      `--mount=${this.d.mntFile}`,
+      '--wd=/',
+      '--',
+      'env',
+      '-C',
+      cwd ?? '/',
+    ];
   }
 
   private env(extra?: Record<string, string>): Record<string, string> {
@@ -87,6 +102,18 @@ export class Host {
         input: content,
       },
     );
+  }
+
+  /** Copies a local directory's content into `dest` inside the host (through tar on stdin). */
+  async copyIn(localDir: string, dest: string): Promise<void> {
+    const tarFile = path.join(os.tmpdir(), `gnm-copyin-${process.pid}-${Date.now()}.tar`);
+    try {
+      await run('tar', ['-C', localDir, '-cf', tarFile, '.'], { context: `pack ${localDir}` });
+      await this.run('mkdir', ['-p', dest]);
+      await this.run('tar', ['-xf', '-', '-C', dest], { inputFile: tarFile });
+    } finally {
+      fs.rmSync(tarFile, { force: true });
+    }
   }
 
   async readFile(file: string): Promise<string> {

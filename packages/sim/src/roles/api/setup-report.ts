@@ -181,7 +181,6 @@ export class SetupReport {
           p.validator_key === localKey
             ? 'Consensus key matches the chain'
             : 'Local consensus key differs from the registered validator key',
-        details: { local: localKey, chain: p.validator_key ?? '' },
       });
 
     const ap = await ctx.seedGet('/v1/epochs/current/participants');

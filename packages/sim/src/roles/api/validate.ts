@@ -37,16 +37,17 @@ export function validateBasic(raw: unknown): NodeConfig {
     const args = isObject(v) && Array.isArray(v.args) ? v.args.map(String) : [];
     models[m] = { args };
   }
+  // Plain Go structs: the segments are always serialised, empty when unset (reference §4.1).
   const cfg: NodeConfig = {
     id,
     host: raw.host,
+    inference_segment: typeof raw.inference_segment === 'string' ? raw.inference_segment : '',
     inference_port,
+    poc_segment: typeof raw.poc_segment === 'string' ? raw.poc_segment : '',
     poc_port,
     max_concurrent: raw.max_concurrent,
     models,
   };
-  if (typeof raw.inference_segment === 'string') cfg.inference_segment = raw.inference_segment;
-  if (typeof raw.poc_segment === 'string') cfg.poc_segment = raw.poc_segment;
   if (Array.isArray(raw.hardware)) {
     cfg.hardware = raw.hardware
       .filter(isObject)

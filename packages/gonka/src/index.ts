@@ -1,0 +1,6 @@
+export * as cometbft from './schemas/cometbft.js';
+export * as admin from './schemas/admin.js';
+export * as publicApi from './schemas/public.js';
+export * as mlnode from './schemas/mlnode.js';
+export { intish, bigIntString } from './schemas/common.js';
+export { GOLDEN_SCHEMAS, loadGolden, goldenDir, type GoldenFile } from './golden.js';
