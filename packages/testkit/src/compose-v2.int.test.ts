@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exec } from './exec.js';
-import { joinDir } from './fixtures.js';
+import { filledConfigEnv, joinDir } from './fixtures.js';
 import { DOCKER_BIN } from './paths.js';
 
 /** Values for the template's placeholders, as an operator would fill them in. */
@@ -15,21 +14,10 @@ const FILLED: Record<string, string> = {
   GRAFANA_ADMIN_PASSWORD: 'x',
 };
 
-/** Reads `export KEY=value` lines of config.env.template (the file operators `source`). */
-function filledEnv(dir: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(`${dir}/config.env.template`, 'utf8').split('\n')) {
-    const m = /^export\s+([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (!m?.[1]) continue;
-    env[m[1]] = FILLED[m[1]] ?? m[2] ?? '';
-  }
-  return env;
-}
-
 describe('Docker Compose v2 and the official Gonka files (v0.2.14)', () => {
   it('accepts docker-compose.yml + docker-compose.mlnode.yml with a filled-in env', async () => {
     const dir = joinDir('v0.2.14');
-    const env = filledEnv(dir);
+    const env = filledConfigEnv('v0.2.14', FILLED);
     expect(Object.values(env).some((v) => v.includes('<FILLIN>') || v.includes('<HOST>'))).toBe(false);
     const r = await exec(
       DOCKER_BIN,

@@ -31,4 +31,20 @@ export function joinDir(version: string): string {
   return dir;
 }
 
+/**
+ * The variables of a release's config.env.template (`export KEY=value` lines), with placeholders
+ * replaced by `fill` values, as an operator's filled-in config.env gives them to `docker compose`.
+ */
+export function filledConfigEnv(version: string, fill: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of fs
+    .readFileSync(path.join(joinDir(version), 'config.env.template'), 'utf8')
+    .split('\n')) {
+    const m = /^export\s+([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m?.[1]) continue;
+    env[m[1]] = fill[m[1]] ?? m[2] ?? '';
+  }
+  return env;
+}
+
 export { REPO_ROOT };

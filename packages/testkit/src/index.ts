@@ -7,6 +7,6 @@ export { checkHarnessPrerequisites } from './prereqs.js';
 export { HarnessCommandError, HarnessPrerequisiteError } from './errors.js';
 export { ensureBaseImage, BASE_IMAGE_REPO, type BaseImage } from './images/base-image.js';
 export { pushImage, type PushedImage } from './images/push.js';
-export { gonkaFixturesDir, joinDir, REPO_ROOT } from './fixtures.js';
+export { gonkaFixturesDir, joinDir, filledConfigEnv, REPO_ROOT } from './fixtures.js';
 export { DOCKER_BIN } from './paths.js';
 export { PRIVATE_OVERLAYS } from './mount-ns.js';
