@@ -199,6 +199,202 @@ describe('sim: network node on A, ML node on B, the official files with the sim 
     expect(good.overall_status).toBe('PASS');
   });
 
+  it('Admin API: body id wins on PUT, batch answers 201/206/400, DELETE is a bare boolean, validation', async () => {
+    const base = {
+      host: '10.99.0.1',
+      inference_port: 5050,
+      poc_port: 8080,
+      max_concurrent: 10,
+      models: { [MODEL]: { args: [] } },
+    };
+    const put = await admin(a, 'PUT', '/admin/v1/nodes/some-other-id', { ...base, id: 'x1' });
+    expect(put.status).toBe(200);
+    const ids = async () =>
+      ((await admin(a, 'GET', '/admin/v1/nodes')).body as { node: { id: string } }[])
+        .map((n) => n.node.id)
+        .sort();
+    expect(await ids()).toEqual(['b1', 'x1']);
+    const unknownModel = await admin(a, 'POST', '/admin/v1/nodes', {
+      ...base,
+      id: 'x1',
+      models: { 'retired/model': { args: [] } },
+    });
+    expect(unknownModel.status).toBe(400);
+    expect((await admin(a, 'POST', '/admin/v1/nodes', { ...base, id: 'x9', max_concurrent: 0 })).status).toBe(
+      400,
+    );
+    const samePort = await admin(a, 'POST', '/admin/v1/nodes', { ...base, id: 'x8' });
+    expect(samePort.status).toBe(400);
+
+    const b201 = await admin(a, 'POST', '/admin/v1/nodes/batch', [{ ...base, id: 'x2', host: '10.99.0.2' }]);
+    expect(b201.status).toBe(201);
+    const b206 = await admin(a, 'POST', '/admin/v1/nodes/batch', [
+      { ...base, id: 'x3', host: '10.99.0.3' },
+      { ...base, id: 'x2', host: '10.99.0.4' },
+    ]);
+    expect(b206.status).toBe(206);
+    expect((b206.body as { errors: string[] }).errors[0]).toMatch(/^node\[1\] \(id: x2\)/);
+    const b400 = await admin(a, 'POST', '/admin/v1/nodes/batch', [{ ...base, id: '' }]);
+    expect(b400.status).toBe(400);
+    expect((b400.body as { error: string }).error).toBe('all nodes failed validation');
+    for (const f of ['admin-nodes-batch-206.json', 'admin-nodes-batch-400.json']) {
+      const g = loadGolden(f);
+      const body = f.includes('206') ? b206.body : b400.body;
+      expect(
+        shapeDiff(g.sample, body, { optionalKeys: g.optionalKeys, dynamicKeys: ['nodes[].models'] }),
+      ).toEqual([]);
+    }
+    for (const id of ['x1', 'x2', 'x3'])
+      expect((await admin(a, 'DELETE', `/admin/v1/nodes/${id}`)).body).toBe(true);
+    expect((await admin(a, 'DELETE', '/admin/v1/nodes/x1')).body).toBe(false);
+    const disabled = await admin(a, 'POST', '/admin/v1/nodes/b1/disable');
+    expect(disabled.body).toMatchObject({ message: 'node disabled successfully', node_id: 'b1' });
+    const state = (
+      (await admin(a, 'GET', '/admin/v1/nodes')).body as {
+        node: { id: string };
+        state: { admin_state: { enabled: boolean; epoch: number } };
+      }[]
+    ).find((n) => n.node.id === 'b1');
+    expect(state?.state.admin_state.enabled).toBe(false);
+    expect(state?.state.admin_state.epoch).toBeGreaterThan(0);
+    expect((await admin(a, 'POST', '/admin/v1/nodes/b1/enable')).status).toBe(200);
+    expect((await admin(a, 'POST', '/admin/v1/nodes/nope/enable')).status).toBe(404);
+  });
+
+  it('the proxy blocks PoC batch routes and keeps the chain RPC closed by default', async () => {
+    expect(await a.httpStatus(`http://${a.ip}:8000/v1/poc-batches/1`)).toBe(403);
+    expect(await a.httpStatus(`http://${a.ip}:8000/chain-rpc/status`)).toBe(404);
+    expect(await a.httpStatus(`http://${a.ip}:8000/health`)).toBe(200);
+    expect(await a.httpStatus(`http://${a.ip}:8000/api/v1/status`)).toBe(200);
+  });
+
+  it('inferenced refuses to overwrite the warm key, and reads passwords from stdin only', async () => {
+    const before = (
+      await a.docker(
+        ['exec', '-i', 'api', 'inferenced', 'keys', 'show', 'warm-key', '-a', '--keyring-backend', 'file'],
+        { input: 'test-keyring-password\n' },
+      )
+    ).trim();
+    const again = await a.dockerExec(
+      ['exec', '-i', 'api', 'inferenced', 'keys', 'add', 'warm-key', '--keyring-backend', 'file'],
+      { input: 'test-keyring-password\n' },
+    );
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/override the existing name warm-key \[y\/N\]: Error: aborted/);
+    const wrongPw = await a.dockerExec(
+      ['exec', '-i', 'api', 'inferenced', 'keys', 'show', 'warm-key', '-a', '--keyring-backend', 'file'],
+      { input: 'wrong-password\n' },
+    );
+    expect(wrongPw.exitCode).toBe(1);
+    const after = (
+      await a.docker(
+        ['exec', '-i', 'api', 'inferenced', 'keys', 'show', 'warm-key', '-a', '--keyring-backend', 'file'],
+        { input: 'test-keyring-password\n' },
+      )
+    ).trim();
+    expect(after).toBe(before);
+  });
+
+  it('faults: a stalled node stops advancing, a FAILED ML node shows as FAILED on the network node', async () => {
+    const height = async () =>
+      Number(
+        (
+          JSON.parse(await a.docker(['exec', 'node', 'wget', '-qO-', 'http://localhost:26657/status'])) as {
+            result: { sync_info: { latest_block_height: string } };
+          }
+        ).result.sync_info.latest_block_height,
+      );
+    const setFault = (h: Host, container: string, body: string) =>
+      h.docker([
+        'exec',
+        container,
+        'wget',
+        '-qO-',
+        '--header',
+        'content-type: application/json',
+        `--post-data=${body}`,
+        'http://localhost:9999/sim/faults',
+      ]);
+    await setFault(a, 'node', '{"stalled-sync":"true"}');
+    const h1 = await height();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await height()).toBe(h1);
+    await setFault(a, 'node', '{"stalled-sync":null}');
+    await waitFor(
+      'the node to advance again',
+      async () => ((await height()) > h1 ? true : undefined),
+      15_000,
+    );
+
+    const mlContainer = (
+      await b.docker([
+        'ps',
+        '--filter',
+        'label=com.docker.compose.service=mlnode-308',
+        '--format',
+        '{{.Names}}',
+      ])
+    ).trim();
+    await setFault(b, mlContainer, '{"failed":"true"}');
+    const statusOfB1 = async () =>
+      (
+        (await admin(a, 'GET', '/admin/v1/nodes')).body as {
+          node: { id: string };
+          state: { current_status: string; failure_reason: string };
+        }[]
+      ).find((n) => n.node.id === 'b1')?.state;
+    await waitFor(
+      'b1 to show FAILED',
+      async () => ((await statusOfB1())?.current_status === 'FAILED' ? true : undefined),
+      20_000,
+      500,
+    );
+    expect((await statusOfB1())?.failure_reason).toMatch(/health/);
+    await setFault(b, mlContainer, '{"failed":null}');
+    await waitFor(
+      'b1 back to INFERENCE',
+      async () => ((await statusOfB1())?.current_status === 'INFERENCE' ? true : undefined),
+      20_000,
+      500,
+    );
+  });
+
+  it('the second sim version reports 0.2.15 with the v0.2.15 wire shapes (§5.6)', async () => {
+    const next = (await pushSimImages(pool))[1];
+    if (!next) throw new Error('no second sim version');
+    await b.docker(['run', '-d', '--name', 'seed-next', '-p', '28000:8000', next.network, 'gnm-sim', 'seed']);
+    await waitFor(
+      'the 0.2.15 seed',
+      async () => ((await b.httpStatus(`http://${b.ip}:28000/v1/status`)) === 200 ? true : undefined),
+      20_000,
+    );
+    const versions = (await getJson(b, `http://${b.ip}:28000/v1/versions`)) as {
+      api_version: { version: string };
+    };
+    expect(versions.api_version.version).toBe('0.2.15');
+    const latest = await getJson(b, `http://${b.ip}:28000/v1/epochs/latest`);
+    const g = loadGolden('public-epochs-latest-v0215.json');
+    expect(shapeDiff(g.sample, latest, { optionalKeys: g.optionalKeys })).toEqual([]);
+    await b.dockerExec(['rm', '-f', 'seed-next']);
+  });
+
+  it('a node whose binary lacks the upgrade handler crash-loops with the x/upgrade message', async () => {
+    await compose(c, FULL_FILES, ['up', '-d', '--no-deps', 'node'], {
+      ...envs.c,
+      SIM_FAULTS_NODE: 'upgrade-handler-missing=v0.2.15',
+    });
+    await waitFor(
+      'node to restart repeatedly',
+      async () =>
+        Number((await c.docker(['inspect', '--format', '{{.RestartCount}}', 'node'])).trim()) >= 2
+          ? true
+          : undefined,
+      60_000,
+      1000,
+    );
+    expect(await c.docker(['logs', 'node'])).toContain('upgrade handler is missing for v0.2.15 upgrade plan');
+  });
+
   it('answers with the shapes of the reference (strict check against the golden samples)', async () => {
     const missedRequestsCheck = async () => {
       const r = (await admin(a, 'GET', '/admin/v1/setup/report')).body as { checks: { id: string }[] };
