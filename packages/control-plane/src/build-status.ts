@@ -8,7 +8,6 @@ export const BUILD_STATUS = {
     'multi-host test harness (packages/testkit)',
   ],
   notBuiltYet: [
-    'simulated Gonka stack (issue #3)',
     'signed stack bundles (issue #4)',
     'accounts, hosts, enrollment, agent gateway, tasks, audit log (issue #5)',
     'node agent (issue #6)',
