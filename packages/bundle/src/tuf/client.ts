@@ -43,22 +43,37 @@ function classify(e: unknown): BundleVerificationError {
   const kind = err.constructor?.name ?? '';
   const msg = err.message ?? String(e);
   if (kind === 'UnsignedMetadataError' || /signature|threshold|signed by \d+\/\d+ keys/i.test(msg)) {
-    return new BundleVerificationError('bad-signature', `refused: metadata is not signed by enough trusted keys (${msg})`);
+    return new BundleVerificationError(
+      'bad-signature',
+      `refused: metadata is not signed by enough trusted keys (${msg})`,
+    );
   }
   if (kind === 'ExpiredMetadataError') {
-    return new BundleVerificationError('expired', `refused: ${msg} — the repository's metadata is out of date (a freeze attack or a control plane that stopped re-signing); nothing was applied`);
+    return new BundleVerificationError(
+      'expired',
+      `refused: ${msg} — the repository's metadata is out of date (a freeze attack or a control plane that stopped re-signing); nothing was applied`,
+    );
   }
   if (/does not match snapshot version|doesn't match timestamp|Missing .* in (new )?snapshot/.test(msg)) {
-    return new BundleVerificationError('mix-and-match', `refused: ${msg} — snapshot and targets metadata do not belong together (mix-and-match)`);
+    return new BundleVerificationError(
+      'mix-and-match',
+      `refused: ${msg} — snapshot and targets metadata do not belong together (mix-and-match)`,
+    );
   }
   if (kind === 'BadVersionError' || kind === 'EqualVersionError') {
-    return new BundleVerificationError('rollback', `refused: ${msg} — the repository offered metadata older than what this host already trusts (rollback)`);
+    return new BundleVerificationError(
+      'rollback',
+      `refused: ${msg} — the repository offered metadata older than what this host already trusts (rollback)`,
+    );
   }
   if (kind === 'DownloadLengthMismatchError' || /Max length reached/i.test(msg)) {
     return new BundleVerificationError('too-large', `refused: ${msg} — larger than the limit for this file`);
   }
   if (kind === 'LengthOrHashMismatchError' || /hash|length/i.test(msg)) {
-    return new BundleVerificationError('mismatch', `refused: ${msg} — a file or metadata does not match what was signed`);
+    return new BundleVerificationError(
+      'mismatch',
+      `refused: ${msg} — a file or metadata does not match what was signed`,
+    );
   }
   if (kind === 'DownloadHTTPError' || /fetch|ECONNREFUSED|ENOTFOUND|socket/i.test(msg)) {
     return new BundleVerificationError('unreachable', `could not reach the bundle repository: ${msg}`);
@@ -82,10 +97,17 @@ export interface TrustOptions {
 export function ensureTrustedRoot(o: TrustOptions): void {
   const rootFile = path.join(o.metadataDir, 'root.json');
   if (fs.existsSync(rootFile)) return;
-  if (!o.initialRoot) throw new BundleVerificationError('untrusted-root', 'no trusted root on this host: it must come with the install command');
+  if (!o.initialRoot)
+    throw new BundleVerificationError(
+      'untrusted-root',
+      'no trusted root on this host: it must come with the install command',
+    );
   const hash = crypto.createHash('sha256').update(o.initialRoot).digest('hex');
   if (hash !== o.rootSha256.toLowerCase()) {
-    throw new BundleVerificationError('untrusted-root', `refused: the offered root.json has sha256 ${hash}, but this host pins ${o.rootSha256}`);
+    throw new BundleVerificationError(
+      'untrusted-root',
+      `refused: the offered root.json has sha256 ${hash}, but this host pins ${o.rootSha256}`,
+    );
   }
   fs.mkdirSync(o.metadataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(rootFile, o.initialRoot, { mode: 0o600 });
@@ -141,9 +163,16 @@ export async function fetchVerified(o: FetchOptions): Promise<Record<string, str
       } catch (e) {
         throw classify(e);
       }
-      if (!info) throw new BundleVerificationError('not-found', `refused: ${t} is not a signed target of this repository`);
+      if (!info)
+        throw new BundleVerificationError(
+          'not-found',
+          `refused: ${t} is not a signed target of this repository`,
+        );
       if (info.length > LIMITS.targetMaxLength) {
-        throw new BundleVerificationError('too-large', `refused: ${t} is ${info.length} bytes, above the ${LIMITS.targetMaxLength}-byte limit`);
+        throw new BundleVerificationError(
+          'too-large',
+          `refused: ${t} is ${info.length} bytes, above the ${LIMITS.targetMaxLength}-byte limit`,
+        );
       }
       const file = path.join(stage, t);
       fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -152,7 +181,11 @@ export async function fetchVerified(o: FetchOptions): Promise<Record<string, str
       } catch (e) {
         const c = classify(e);
         // A target longer than its signed length is a changed file, not a size-limit problem.
-        if (c.code === 'too-large') throw new BundleVerificationError('mismatch', `refused: ${t} does not match its signed length/hash (changed after signing)`);
+        if (c.code === 'too-large')
+          throw new BundleVerificationError(
+            'mismatch',
+            `refused: ${t} does not match its signed length/hash (changed after signing)`,
+          );
         throw c;
       }
       out[t] = path.join(o.destDir, t);

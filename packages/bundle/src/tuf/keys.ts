@@ -25,7 +25,12 @@ export function generateKey(role: RoleName): SigningKey {
   const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
   const publicHex = Buffer.from(raw).toString('hex');
-  return { keyId: keyIdOf(publicHex), role, publicHex, privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  return {
+    keyId: keyIdOf(publicHex),
+    role,
+    publicHex,
+    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  };
 }
 
 export function tufKey(k: SigningKey): Key {
@@ -34,9 +39,11 @@ export function tufKey(k: SigningKey): Key {
 
 /** A signer for Metadata.sign: Ed25519 over the canonical bytes tuf-js hands over. */
 export function signerOf(k: SigningKey): (data: Buffer) => Signature {
-  if (!k.privatePem) throw new Error(`the private part of ${k.role} key ${k.keyId.slice(0, 12)} is not available here`);
+  if (!k.privatePem)
+    throw new Error(`the private part of ${k.role} key ${k.keyId.slice(0, 12)} is not available here`);
   const priv = crypto.createPrivateKey(k.privatePem);
-  return (data: Buffer) => new Signature({ keyID: k.keyId, sig: crypto.sign(null, data, priv).toString('hex') });
+  return (data: Buffer) =>
+    new Signature({ keyID: k.keyId, sig: crypto.sign(null, data, priv).toString('hex') });
 }
 
 /**
@@ -47,18 +54,33 @@ export function signerOf(k: SigningKey): (data: Buffer) => Signature {
 export function writeKey(dir: string, k: SigningKey): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const base = path.join(dir, `${k.role}-${k.keyId.slice(0, 12)}`);
-  fs.writeFileSync(`${base}.pub.json`, `${JSON.stringify({ keyid: k.keyId, role: k.role, keytype: 'ed25519', public: k.publicHex }, null, 2)}\n`);
+  fs.writeFileSync(
+    `${base}.pub.json`,
+    `${JSON.stringify({ keyid: k.keyId, role: k.role, keytype: 'ed25519', public: k.publicHex }, null, 2)}\n`,
+  );
   if (k.privatePem) fs.writeFileSync(`${base}.key.pem`, k.privatePem, { mode: 0o600 });
 }
 
 export function readKeys(dir: string, role?: RoleName): SigningKey[] {
   if (!fs.existsSync(dir)) throw new Error(`key directory ${dir} does not exist`);
   const out: SigningKey[] = [];
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.pub.json')).sort()) {
-    const pub = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { keyid: string; role: RoleName; public: string };
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith('.pub.json'))
+    .sort()) {
+    const pub = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+      keyid: string;
+      role: RoleName;
+      public: string;
+    };
     if (role && pub.role !== role) continue;
     const pem = path.join(dir, f.replace(/\.pub\.json$/, '.key.pem'));
-    out.push({ keyId: pub.keyid, role: pub.role, publicHex: pub.public, privatePem: fs.existsSync(pem) ? fs.readFileSync(pem, 'utf8') : undefined });
+    out.push({
+      keyId: pub.keyid,
+      role: pub.role,
+      publicHex: pub.public,
+      privatePem: fs.existsSync(pem) ? fs.readFileSync(pem, 'utf8') : undefined,
+    });
   }
   return out;
 }

@@ -33,7 +33,10 @@ const keysOf = (n: Partial<Record<RoleName, number>> = {}): Keys => ({
   timestamp: [generateKey('timestamp')],
 });
 
-const BUNDLE = ['bundles/gonka-join/0.2.14-1/manifest.json', 'bundles/gonka-join/0.2.14-1/deploy/join/docker-compose.yml'];
+const BUNDLE = [
+  'bundles/gonka-join/0.2.14-1/manifest.json',
+  'bundles/gonka-join/0.2.14-1/deploy/join/docker-compose.yml',
+];
 const files = (tag = 'v1') => [
   { path: BUNDLE[0] ?? '', data: Buffer.from(JSON.stringify({ name: 'gonka-join', tag })) },
   { path: BUNDLE[1] ?? '', data: Buffer.from(`services: {} # ${tag}\n`) },
@@ -49,7 +52,12 @@ interface Setup {
   dest: string;
   fetch: (targets?: string[]) => Promise<Record<string, string>>;
 }
-async function setup(opts: { thresholds?: Partial<Record<RoleName, number>>; keyCounts?: Partial<Record<RoleName, number>> } = {}): Promise<Setup> {
+async function setup(
+  opts: {
+    thresholds?: Partial<Record<RoleName, number>>;
+    keyCounts?: Partial<Record<RoleName, number>>;
+  } = {},
+): Promise<Setup> {
   const dir = path.join(tmpRoot, `repo-${++n}`);
   const keys = keysOf(opts.keyCounts);
   const repo = Repository.init(dir, keys, opts.thresholds);
@@ -65,7 +73,14 @@ async function setup(opts: { thresholds?: Partial<Record<RoleName, number>>; key
     hostDir,
     dest,
     fetch: (targets = BUNDLE) =>
-      fetchVerified({ metadataDir: path.join(hostDir, 'tuf'), rootSha256, initialRoot: rootBytes, repoUrl: srv.url, targets, destDir: dest }),
+      fetchVerified({
+        metadataDir: path.join(hostDir, 'tuf'),
+        rootSha256,
+        initialRoot: rootBytes,
+        repoUrl: srv.url,
+        targets,
+        destDir: dest,
+      }),
   };
 }
 
@@ -77,7 +92,9 @@ async function refused(s: Setup, code: VerifyFailure, targets?: string[]): Promi
   expect(err, 'the fetch must fail').toBeInstanceOf(BundleVerificationError);
   expect((err as BundleVerificationError).code, (err as Error).message).toBe(code);
   expect(fs.existsSync(s.dest), 'nothing written').toBe(false);
-  expect(fs.existsSync(s.hostDir) ? fs.readdirSync(s.hostDir).filter((f) => f.includes('staging')) : []).toEqual([]);
+  expect(
+    fs.existsSync(s.hostDir) ? fs.readdirSync(s.hostDir).filter((f) => f.includes('staging')) : [],
+  ).toEqual([]);
 }
 
 describe('TUF: accepted', () => {
@@ -196,7 +213,10 @@ describe('TUF: refused, each with its own error, nothing written', () => {
 
   it('an oversized target', async () => {
     await signed();
-    s.repo.addTargets([{ path: 'bundles/gonka-join/0.2.14-1/big.bin', data: Buffer.alloc(64 * 1024 * 1024 + 1) }], s.keys.targets);
+    s.repo.addTargets(
+      [{ path: 'bundles/gonka-join/0.2.14-1/big.bin', data: Buffer.alloc(64 * 1024 * 1024 + 1) }],
+      s.keys.targets,
+    );
     s.repo.publish(s.keys.snapshot, s.keys.timestamp);
     await refused(s, 'too-large', ['bundles/gonka-join/0.2.14-1/big.bin']);
   });
@@ -205,7 +225,9 @@ describe('TUF: refused, each with its own error, nothing written', () => {
     await signed();
     await refused(s, 'bad-path', ['bundles/../../etc/passwd']);
     await refused(s, 'bad-path', ['/etc/passwd']);
-    expect(() => s.repo.addTargets([{ path: '../x', data: Buffer.from('') }], s.keys.targets)).toThrow(/refused target path/);
+    expect(() => s.repo.addTargets([{ path: '../x', data: Buffer.from('') }], s.keys.targets)).toThrow(
+      /refused target path/,
+    );
   });
 
   it('a root that is not the pinned one', async () => {

@@ -1,0 +1,26 @@
+export { buildBundle, readBundleManifest, BuildError, type BuildOptions } from './build.js';
+export { BundleManifest, ManifestSource, readManifestSource, type Role } from './manifest.js';
+export { ParamSpec, ParamKind, ParamError, checkValue, checkHost, NodeConfigValue } from './params.js';
+export {
+  renderRelease,
+  releaseFor,
+  resolveValues,
+  composeFilesFor,
+  RenderError,
+  type RenderOptions,
+  type RenderedRelease,
+  type HostRole,
+  type Values,
+} from './render.js';
+export { StackLayout, writeFileAtomic } from './layout.js';
+export { Repository, assertTargetPath, DEFAULT_EXPIRY_DAYS } from './tuf/repo.js';
+export { generateKey, readKeys, writeKey, ROLES, type SigningKey, type RoleName } from './tuf/keys.js';
+export {
+  fetchVerified,
+  openRepository,
+  ensureTrustedRoot,
+  BundleVerificationError,
+  LIMITS,
+  type VerifyFailure,
+} from './tuf/client.js';
+export { publishBundle, bundleTargets, fetchBundle } from './publish.js';
