@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readBundleManifest } from './build.js';
 import { BundleManifest } from './manifest.js';
 import type { SigningKey } from './tuf/keys.js';
-import { Repository } from './tuf/repo.js';
+import type { Repository } from './tuf/repo.js';
 import { fetchVerified, type TrustOptions } from './tuf/client.js';
 
 /** Target paths of a bundle in the repository: `bundles/<name>/<version>/<file>`. */

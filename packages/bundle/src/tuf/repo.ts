@@ -251,7 +251,7 @@ function setRole(json: JSONObject, role: RoleName, keys: SigningKey[], threshold
   for (const k of keys)
     allKeys[k.keyId] = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: k.publicHex } };
   const used = new Set(Object.values(roles).flatMap((r) => r.keyids));
-  for (const id of Object.keys(allKeys)) if (!used.has(id)) delete allKeys[id];
+  json.keys = Object.fromEntries(Object.entries(allKeys).filter(([id]) => used.has(id)));
 }
 
 /** Target paths are relative, slash-separated, without `.`/`..` segments or backslashes. */
