@@ -1,0 +1,2 @@
+export { registerBundleCommands } from './bundle-commands.js';
+export { EXIT, CliFailure } from './output.js';
