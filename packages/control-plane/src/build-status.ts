@@ -8,7 +8,6 @@ export const BUILD_STATUS = {
     'multi-host test harness (packages/testkit)',
   ],
   notBuiltYet: [
-    'signed stack bundles (issue #4)',
     'accounts, hosts, enrollment, agent gateway, tasks, audit log (issue #5)',
     'node agent (issue #6)',
     'deploying a Gonka node end to end, try-it demo (issue #7)',
