@@ -102,6 +102,10 @@ describe('a bundle built from the official v0.2.14 files, rendered for a host', 
     // Every other difference is explained: the project folder (a release, its state linked) or a parameter.
     const a = flatten(official, '');
     const b = flatten(rendered, '');
+    // Compose reports resolved paths: compare against the real paths of both folders.
+    const officialDir = fs.realpathSync(joinDir('v0.2.14'));
+    const releaseProject = fs.realpathSync(rel.projectDir);
+    const releaseRoot = fs.realpathSync(rel.releaseDir);
     const explain = (p: string): string | undefined => {
       const ov = JSON.parse(a.get(p) ?? 'null') as unknown;
       const rv = JSON.parse(b.get(p) ?? 'null') as unknown;
@@ -111,13 +115,13 @@ describe('a bundle built from the official v0.2.14 files, rendered for a host', 
         ov.startsWith(joinDir('v0.2.14')) &&
         rv.startsWith(rel.projectDir)
       ) {
-        return `project folder: ${path.relative(joinDir('v0.2.14'), ov) || '.'} is under the release ${rel.version}`;
+        return `project folder: ${path.relative(officialDir, ov) || '.'} is under the release ${rel.version}`;
       }
       if (
         typeof ov === 'string' &&
         typeof rv === 'string' &&
         ov.endsWith('/genesis/genesis.json') &&
-        rv === path.join(rel.releaseDir, 'genesis/genesis.json')
+        rv === path.join(releaseRoot, 'genesis/genesis.json')
       ) {
         return 'genesis.json: a bundle file of the release';
       }

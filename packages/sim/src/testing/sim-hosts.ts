@@ -4,6 +4,23 @@ import path from 'node:path';
 import { joinDir, waitFor, type Host, type HostPool } from '@gnm/testkit';
 import { ensureSimImages, type SimVersion } from '../image/build-images.js';
 import { configEnv, layoutJoinDir } from '../demo/join-dir.js';
+import * as flow from '../deploy/operator-flow.js';
+import { bringUpNetworkNode } from '../deploy/operator-flow.js';
+
+export { FULL_FILES, MLNODE_FILES, NETWORK_FILES } from '../deploy/operator-flow.js';
+
+/** `docker compose` in the sim's deploy folder on a harness host. */
+export const compose = (
+  host: Host,
+  files: string[],
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+) => flow.compose(host, JOIN, files, args, env, input);
+export const createColdKey = (host: Host, image: string, dir: string) =>
+  flow.createColdKey(host, image, dir, PASSWORD);
+export const grantFromColdKey = (host: Host, image: string, dir: string, warm: string, seedApi: string) =>
+  flow.grantFromColdKey(host, image, dir, warm, seedApi, PASSWORD);
 
 /**
  * Test helpers that put the sim on harness hosts the way an operator deploys Gonka: the official
@@ -44,29 +61,6 @@ export async function layoutOnHost(host: Host, extraFiles: Record<string, string
   }
 }
 
-export const NETWORK_FILES = ['-f', 'docker-compose.yml', '-f', 'docker-compose.sim.yml'];
-export const MLNODE_FILES = ['-f', 'docker-compose.mlnode.yml', '-f', 'docker-compose.mlnode.sim.yml'];
-export const FULL_FILES = [
-  '-f',
-  'docker-compose.yml',
-  '-f',
-  'docker-compose.mlnode.yml',
-  '-f',
-  'docker-compose.sim.yml',
-  '-f',
-  'docker-compose.mlnode.sim.yml',
-];
-
-export function compose(
-  host: Host,
-  files: string[],
-  args: string[],
-  env: Record<string, string>,
-  input?: string,
-): Promise<string> {
-  return host.docker(['compose', ...files, ...args], { cwd: JOIN, env, input, timeoutMs: 300_000 });
-}
-
 /** The sim seed (the simulated network) as a container on `host`, on ports 18000 (API/RPC) and 15000 (P2P). */
 export async function startSeed(
   host: Host,
@@ -99,68 +93,6 @@ export async function startSeed(
     30_000,
   );
   return { api, p2p: `tcp://${host.ip}:15000`, control: `http://${host.ip}:19999` };
-}
-
-/** The operator's cold key, made with the sim `inferenced` in a throw-away container (their laptop). */
-export async function createColdKey(
-  host: Host,
-  image: string,
-  dir: string,
-): Promise<{ address: string; pubkey: string }> {
-  const out = await host.docker(
-    [
-      'run',
-      '--rm',
-      '-i',
-      '-v',
-      `${dir}:/root/.inference`,
-      image,
-      'inferenced',
-      'keys',
-      'add',
-      'gonka-account-key',
-      '--keyring-backend',
-      'file',
-      '--output',
-      'json',
-    ],
-    { input: `${PASSWORD}\n${PASSWORD}\n` },
-  );
-  const info = JSON.parse(out) as { address: string; pubkey: string };
-  return { address: info.address, pubkey: (JSON.parse(info.pubkey) as { key: string }).key };
-}
-
-/** The operator runs `grant-ml-ops-permissions` from the cold key against the seed. */
-export function grantFromColdKey(
-  host: Host,
-  image: string,
-  dir: string,
-  warmAddress: string,
-  seedApi: string,
-): Promise<string> {
-  return host.docker(
-    [
-      'run',
-      '--rm',
-      '-i',
-      '-v',
-      `${dir}:/root/.inference`,
-      image,
-      'inferenced',
-      'tx',
-      'inference',
-      'grant-ml-ops-permissions',
-      'gonka-account-key',
-      warmAddress,
-      '--from',
-      'gonka-account-key',
-      '--keyring-backend',
-      'file',
-      '--node',
-      `${seedApi}/chain-rpc/`,
-    ],
-    { input: `${PASSWORD}\n` },
-  );
 }
 
 export interface NetworkNodeOptions {
@@ -202,73 +134,16 @@ export async function deployNetworkNode(
     SIM_SETUP_REPORT_CACHE_MS: '1000',
     ...o.extraEnv,
   };
-  await compose(host, o.files, ['up', '-d', '--no-deps', 'tmkms', 'node'], env);
-  await waitFor(
-    `node RPC on ${host.name}`,
-    async () =>
-      (await host.dockerExec(['exec', 'node', 'wget', '-qO-', 'http://localhost:26657/status'])).exitCode ===
-      0
-        ? true
-        : undefined,
-    60_000,
-  );
-  await compose(
-    host,
-    o.files,
-    [
-      'run',
-      '--rm',
-      '--no-deps',
-      '-T',
-      'api',
-      'inferenced',
-      'keys',
-      'add',
-      'warm-key',
-      '--keyring-backend',
-      'file',
-    ],
+  const warm = await bringUpNetworkNode({
+    target: host,
+    joinDir: JOIN,
+    files: o.files,
     env,
-    `${PASSWORD}\n${PASSWORD}\n`,
-  );
-  const warm = (
-    await compose(
-      host,
-      o.files,
-      [
-        'run',
-        '--rm',
-        '--no-deps',
-        '-T',
-        'api',
-        'inferenced',
-        'keys',
-        'show',
-        'warm-key',
-        '-a',
-        '--keyring-backend',
-        'file',
-      ],
-      env,
-      `${PASSWORD}\n`,
-    )
-  ).trim();
-  await compose(host, o.files, ['up', '-d'], env);
-  await waitFor(
-    `public API on ${host.name}`,
-    async () => ((await host.httpStatus(`http://${host.ip}:8000/v1/status`)) === 200 ? true : undefined),
-    60_000,
-  );
-  await host.docker([
-    'exec',
-    'api',
-    'inferenced',
-    'register-new-participant',
-    env.PUBLIC_URL ?? '',
-    o.accountPubkey,
-    '--node-address',
-    o.seed.api,
-  ]);
+    password: PASSWORD,
+    accountPubkey: o.accountPubkey,
+    seedApi: o.seed.api,
+    apiAnswers: async () => (await host.httpStatus(`http://${host.ip}:8000/v1/status`)) === 200,
+  });
   return { env, warm };
 }
 
