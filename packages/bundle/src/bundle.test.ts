@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { joinDir } from '@gnm/testkit';
 import { BuildError, buildBundle, readBundleManifest } from './build.js';
-import { RenderError, renderRelease, resolveValues } from './render.js';
+import { RenderError, compareVersions, renderRelease, resolveValues } from './render.js';
 import { StackLayout } from './layout.js';
 import { GENESIS_STAND_IN, HOST_SECRETS, OFFICIAL_MANIFEST, fullNodeValues } from './testing/fixtures.js';
 
@@ -133,6 +133,13 @@ describe('rendering refuses values that could inject', () => {
   });
 });
 
+describe('versions', () => {
+  it('orders semantic versions with pre-releases', () => {
+    const sorted = ['0.2.15', '0.2.14-2', '0.2.14', '0.2.14-1', '0.2.9', '0.2.14-10'].sort(compareVersions);
+    expect(sorted).toEqual(['0.2.9', '0.2.14-1', '0.2.14-2', '0.2.14-10', '0.2.14', '0.2.15']);
+  });
+});
+
 describe('host layout: releases, state, rollback', () => {
   it('keeps host state outside releases and untouched by a rollback', () => {
     const dir1 = out();
@@ -204,5 +211,26 @@ describe('host layout: releases, state, rollback', () => {
       expect(fs.readFileSync(path.join(layout.projectDir('0.2.14-1'), f), 'utf8')).toBe(expected);
     }
     expect(layout.prune()).toEqual([]);
+
+    // Back on 0.2.14-1 by rollback; 0.2.14-2 may be applied again, but nothing older than current.
+    renderRelease({
+      bundleDir: dir2,
+      manifest: m2,
+      values: fullNodeValues(),
+      secrets: HOST_SECRETS,
+      stacksRoot: root,
+      role: 'full',
+    });
+    expect(() =>
+      renderRelease({
+        bundleDir: dir1,
+        manifest: m1,
+        values: fullNodeValues(),
+        secrets: HOST_SECRETS,
+        stacksRoot: root,
+        role: 'full',
+      }),
+    ).toThrow(/older than the current release 0.2.14-2: a lower version is reached only by rolling back/);
+    expect(layout.current()).toBe('0.2.14-2');
   });
 });

@@ -108,6 +108,12 @@ export function renderRelease(o: RenderOptions): RenderedRelease {
   const { env, structured } = resolveValues(m, o.values, o.secrets);
   const layout = new StackLayout(o.stacksRoot);
   const version = m.version;
+  const current = layout.current();
+  if (current && compareVersions(version, current) < 0) {
+    throw new RenderError([
+      `bundle ${version} is older than the current release ${current}: a lower version is reached only by rolling back to a kept release (stack.rollback)`,
+    ]);
+  }
   fs.mkdirSync(layout.releasesDir, { recursive: true });
   fs.mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
   const stage = path.join(layout.releasesDir, `.stage-${version}-${process.pid}`);
@@ -150,6 +156,32 @@ export function renderRelease(o: RenderOptions): RenderedRelease {
     fs.rmSync(stage, { recursive: true, force: true });
   }
   return releaseFor(o.stacksRoot, m, o.role);
+}
+
+/** Semantic-version order (major.minor.patch, then pre-release: 1.0.0-1 < 1.0.0-2 < 1.0.0). */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const [core = '', pre] = v.split('+')[0]?.split(/-(.*)/s) ?? [];
+    return { nums: core.split('.').map(Number), pre: pre ? pre.split('.') : [] };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  for (let i = 0; i < 3; i++)
+    if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
+  if (!x.pre.length || !y.pre.length) return y.pre.length - x.pre.length;
+  for (let i = 0; i < Math.max(x.pre.length, y.pre.length); i++) {
+    const p = x.pre[i];
+    const q = y.pre[i];
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    if (p === q) continue;
+    const pn = /^\d+$/.test(p);
+    const qn = /^\d+$/.test(q);
+    if (pn && qn) return Number(p) - Number(q);
+    if (pn !== qn) return pn ? -1 : 1;
+    return p < q ? -1 : 1;
+  }
+  return 0;
 }
 
 /** Compose arguments for a release already on the host (used by apply, status and rollback). */
