@@ -112,8 +112,8 @@ describe('a bundle built from the official v0.2.14 files, rendered for a host', 
       if (
         typeof ov === 'string' &&
         typeof rv === 'string' &&
-        ov.startsWith(joinDir('v0.2.14')) &&
-        rv.startsWith(rel.projectDir)
+        ov.startsWith(officialDir) &&
+        rv.startsWith(releaseProject)
       ) {
         return `project folder: ${path.relative(officialDir, ov) || '.'} is under the release ${rel.version}`;
       }
