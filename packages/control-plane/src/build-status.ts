@@ -8,7 +8,7 @@ export const BUILD_STATUS = {
     'multi-host test harness (packages/testkit)',
   ],
   notBuiltYet: [
-    'accounts, hosts, enrollment, agent gateway, tasks, audit log (issue #5)',
+    'accounts API and UI login, hosts, enrollment, agent gateway, tasks (issue #5)',
     'node agent (issue #6)',
     'deploying a Gonka node end to end, try-it demo (issue #7)',
     'attaching ML nodes with firewall rules (issue #8)',

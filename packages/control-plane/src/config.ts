@@ -8,6 +8,7 @@ const EnvSchema = z.object({
   GNM_HOST: z.string().min(1).default('127.0.0.1'),
   GNM_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   GNM_DATA_DIR: z.string().min(1).default('.gnm-data'),
+  DATABASE_URL: z.string().optional(),
   GNM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -15,6 +16,8 @@ export type Config = {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL URL for the scale-out mode; unset = embedded SQLite in the data folder. */
+  databaseUrl: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['GNM_LOG_LEVEL'];
 };
 
@@ -35,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: r.data.GNM_HOST,
     port: r.data.GNM_PORT,
     dataDir: r.data.GNM_DATA_DIR,
+    databaseUrl: r.data.DATABASE_URL || undefined,
     logLevel: r.data.GNM_LOG_LEVEL,
   };
 }

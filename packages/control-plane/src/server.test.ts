@@ -17,7 +17,7 @@ describe('control-plane skeleton', () => {
 
 describe('configuration', () => {
   it('has defaults', () => {
-    expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 8787 });
+    expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 8787, databaseUrl: undefined });
   });
   it('refuses a bad port, naming the variable', () => {
     expect(() => loadConfig({ GNM_PORT: 'eighty' })).toThrow(ConfigError);

@@ -10,3 +10,4 @@ export { pushImage, type PushedImage } from './images/push.js';
 export { gonkaFixturesDir, joinDir, filledConfigEnv, REPO_ROOT } from './fixtures.js';
 export { DOCKER_BIN } from './paths.js';
 export { PRIVATE_OVERLAYS } from './mount-ns.js';
+export { startPostgres, type TestPostgres } from './postgres.js';
