@@ -19,7 +19,10 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.int.test.ts', 'test/e2e/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
-          globalSetup: ['packages/testkit/src/global-setup.ts', 'packages/testkit/src/postgres-global-setup.ts'],
+          globalSetup: [
+            'packages/testkit/src/global-setup.ts',
+            'packages/testkit/src/postgres-global-setup.ts',
+          ],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,
