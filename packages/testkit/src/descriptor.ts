@@ -36,6 +36,6 @@ export interface PoolDescriptor {
   gatewayLink: string;
   registry?: HostDescriptor & { address: string };
   hosts: HostDescriptor[];
-  /** Mount points this run created in the root filesystem (none today; kept for cleanup). */
+  /** Lifecycle of the run, written to its state file after every step. */
   state: 'creating' | 'ready' | 'tearing-down';
 }
