@@ -12,7 +12,7 @@ try {
   const database = await openDatabase(config);
   const accounts = new Accounts(database.db, new AuditLog(database.db));
   const setupToken = await accounts.issueSetupToken();
-  const app = buildServer(config);
+  const app = await buildServer(config, database.db);
   app.addHook('onClose', async () => database.close());
   await app.listen({ host: config.host, port: config.port });
   console.log(`\nGonka Node Manager control plane (skeleton) on http://${config.host}:${config.port}/`);

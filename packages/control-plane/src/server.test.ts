@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 
 describe('control-plane skeleton', () => {
   it('says what is built and what is not', async () => {
-    const app = buildServer({ logLevel: 'silent' });
+    const app = await buildServer({ logLevel: 'silent' });
     const r = await app.inject({ method: 'GET', url: '/api/v1/status' });
     expect(r.statusCode).toBe(200);
     const body = r.json() as { status: string; notBuiltYet: string[] };

@@ -1,4 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.js';
+import { registerApi } from './http/api.js';
 import type { Config } from './config.js';
 import { BUILD_STATUS } from './build-status.js';
 
@@ -9,12 +12,21 @@ function escapeHtml(s: string): string {
 }
 
 /** Builds the HTTP server (not listening yet), so tests can drive it with `inject`. */
-export function buildServer(config: Pick<Config, 'logLevel'>): FastifyInstance {
-  const app = Fastify({ logger: { level: config.logLevel } });
+export async function buildServer(
+  config: Pick<Config, 'logLevel'>,
+  db?: Kysely<Database>,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'],
+    },
+  });
+  if (db) await registerApi(app, db);
 
   app.get('/api/v1/status', async () => ({ status: 'ok', version: VERSION, ...BUILD_STATUS }));
 
-  app.get('/', async (_req, reply) => {
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     const li = (xs: readonly string[]): string => xs.map((x) => `<li>${escapeHtml(x)}</li>`).join('');
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gonka Node Manager</title></head>

@@ -31,7 +31,17 @@ export interface AuditLogTable {
   owner_scope: string | null;
 }
 
+export interface SessionsTable {
+  /** Only the hash of the session token is stored: a database dump does not log anyone in. */
+  token_sha256: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
+  sessions: SessionsTable;
   users: UsersTable;
   meta: MetaTable;
   audit_log: AuditLogTable;
