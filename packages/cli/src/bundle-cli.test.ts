@@ -35,7 +35,8 @@ function gnm(...args: string[]): {
   };
 }
 
-describe('gnm bundle: the release procedure, offline, end to end', () => {
+// Each step spawns the real CLI (a Node process with a TypeScript loader): slow on a loaded 2-core machine.
+describe('gnm bundle: the release procedure, offline, end to end', { timeout: 120_000 }, () => {
   it('keys init → build → threshold sign → publish → export → verified by a host that pins the root', async () => {
     const repo = path.join(tmp, 'repo');
     const keys = path.join(tmp, 'keys');
