@@ -60,6 +60,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
       },
     },
+    '0003_api_tokens': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+          .addColumn('scope', 'text', (c) => c.notNull().check(sql`scope in ('read', 'write')`))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('last_used_at', 'text')
+          .execute();
+        await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
+      },
+    },
   };
 }
 

@@ -40,7 +40,20 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** Only the hash: the token itself is shown once, at creation. */
+  token_sha256: string;
+  scope: 'read' | 'write';
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
 export interface Database {
+  api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   users: UsersTable;
   meta: MetaTable;

@@ -161,6 +161,78 @@ describe.each(DIALECTS)('REST API, accounts slice, on %s', (dialect) => {
     ]);
   });
 
+  it('API tokens: shown once, stored hashed, scoped, expiring, revocable', async () => {
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { email: 'o@example.org', password: 'an even longer password' },
+    });
+    const headers = {
+      cookie: cookieOf(login),
+      'x-csrf-token': (login.json() as { csrfToken: string }).csrfToken,
+    };
+    const create = (payload: object) =>
+      app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload });
+    const read = (await create({ name: 'monitoring', scope: 'read' })).json() as {
+      id: string;
+      token: string;
+      expiresAt: string;
+    };
+    const write = (await create({ name: 'deploy script', scope: 'write', expiresInDays: 1 })).json() as {
+      id: string;
+      token: string;
+    };
+    expect(read.token).toMatch(/^gnmt_/);
+    expect(JSON.stringify(await opened.db.selectFrom('api_tokens').selectAll().execute())).not.toContain(
+      read.token,
+    );
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(read.token) })).statusCode,
+    ).toBe(200);
+    const denied = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${write.id}`,
+      headers: bearer(read.token),
+    });
+    expect(denied.statusCode).toBe(403);
+    expect(problemOf(denied).title).toBe('Read-only token');
+    const listed = (
+      await app.inject({ method: 'GET', url: '/api/v1/tokens', headers: bearer(read.token) })
+    ).json() as { tokens: { id: string; lastUsedAt: string | null }[] };
+    expect(listed.tokens.map((t) => t.id).sort()).toEqual([read.id, write.id].sort());
+    expect(JSON.stringify(listed)).not.toContain('gnmt_');
+    expect((await create({ name: 'bad\nname', scope: 'read' })).statusCode).toBe(422);
+    expect((await create({ name: 'x', scope: 'admin' })).statusCode).toBe(400);
+    expect((await create({ name: 'x', scope: 'read', expiresInDays: 3650 })).statusCode).toBe(400);
+
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${read.id}`, headers: bearer(write.token) }))
+        .statusCode,
+    ).toBe(204);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(read.token) })).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await app.inject({
+          method: 'DELETE',
+          url: '/api/v1/tokens/tok_not_mine',
+          headers: bearer(write.token),
+        })
+      ).statusCode,
+    ).toBe(404);
+    await opened.db
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', write.id)
+      .execute();
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/tokens', headers: bearer(write.token) })).statusCode,
+    ).toBe(401);
+  });
+
   it('publishes an OpenAPI document of its routes', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
       openapi: string;
@@ -173,6 +245,8 @@ describe.each(DIALECTS)('REST API, accounts slice, on %s', (dialect) => {
       '/api/v1/session',
       '/api/v1/setup',
       '/api/v1/status',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
     ]);
   });
 });

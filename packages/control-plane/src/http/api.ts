@@ -14,6 +14,8 @@ import type { Database } from '../db/schema.js';
 import { Accounts } from '../accounts/accounts.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { Sessions, type Session } from '../sessions/sessions.js';
+import { ApiTokens, TokenError } from '../tokens/api-tokens.js';
+import type { User } from '../accounts/accounts.js';
 import { HttpProblem, errorHandler } from './problem.js';
 
 export const SESSION_COOKIE = 'gnm_session';
@@ -35,6 +37,7 @@ export async function registerApi(app: FastifyInstance, db: Kysely<Database>): P
   const audit = new AuditLog(db);
   const accounts = new Accounts(db, audit);
   const sessions = new Sessions(db);
+  const tokens = new ApiTokens(db);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -69,6 +72,32 @@ export async function registerApi(app: FastifyInstance, db: Kysely<Database>): P
       );
     }
     return s;
+  };
+
+  /**
+   * A session or an API token (`Authorization: Bearer gnmt_…`). Tokens need no CSRF token (a browser
+   * never sends them by itself); a read-scoped token can only read.
+   */
+  const authenticate = async (req: FastifyRequest): Promise<User> => {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) {
+      const t = await tokens.authenticate(auth.slice('Bearer '.length).trim());
+      if (!t)
+        throw new HttpProblem(
+          401,
+          'Invalid token',
+          'The API token is unknown, revoked or expired: create a new one (POST /api/v1/tokens).',
+        );
+      if (req.method !== 'GET' && t.scope !== 'write') {
+        throw new HttpProblem(
+          403,
+          'Read-only token',
+          'This API token is scoped read: use a write-scoped token for changes.',
+        );
+      }
+      return t.user;
+    }
+    return (await requireSession(req)).user;
   };
 
   api.get(
@@ -189,8 +218,85 @@ export async function registerApi(app: FastifyInstance, db: Kysely<Database>): P
       },
     },
     async (req) => {
+      const user = await authenticate(req);
+      return { entries: await audit.list(user.id, { limit: req.query.limit, before: req.query.before }) };
+    },
+  );
+
+  const TokenOut = z.object({
+    id: z.string(),
+    name: z.string(),
+    scope: z.enum(['read', 'write']),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+  });
+  const mapTokenError = (e: unknown): never => {
+    if (e instanceof TokenError) {
+      throw new HttpProblem(
+        e.code === 'not-found' ? 404 : 422,
+        e.code === 'not-found' ? 'Not found' : 'Invalid token name',
+        e.message,
+      );
+    }
+    throw e;
+  };
+
+  api.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        description: 'Create an API token (shown once). Only a logged-in user can create tokens.',
+        body: z.object({
+          name: z.string().max(64),
+          scope: z.enum(['read', 'write']),
+          expiresInDays: z.number().int().min(1).max(365).default(30),
+        }),
+        response: { 201: TokenOut.extend({ token: z.string() }) },
+      },
+    },
+    async (req, reply) => {
       const s = await requireSession(req);
-      return { entries: await audit.list(s.user.id, { limit: req.query.limit, before: req.query.before }) };
+      const { token, info } = await tokens
+        .create(s.user, req.body.name, req.body.scope, req.body.expiresInDays)
+        .catch(mapTokenError);
+      await audit.record({
+        actorId: s.user.id,
+        action: 'token.create',
+        target: info.id,
+        sourceIp: ip(req),
+        outcome: 'ok',
+        ownerScope: s.user.id,
+        detail: `${info.scope}, expires ${info.expiresAt}`,
+      });
+      return reply.status(201).send({ ...info, token });
+    },
+  );
+
+  api.get(
+    '/api/v1/tokens',
+    { schema: { tags: ['tokens'], response: { 200: z.object({ tokens: z.array(TokenOut) }) } } },
+    async (req) => ({
+      tokens: await tokens.list((await authenticate(req)).id),
+    }),
+  );
+
+  api.delete(
+    '/api/v1/tokens/:id',
+    { schema: { tags: ['tokens'], params: z.object({ id: z.string().max(64) }) } },
+    async (req, reply) => {
+      const user = await authenticate(req);
+      await tokens.revoke(user.id, req.params.id).catch(mapTokenError);
+      await audit.record({
+        actorId: user.id,
+        action: 'token.revoke',
+        target: req.params.id,
+        sourceIp: ip(req),
+        outcome: 'ok',
+        ownerScope: user.id,
+      });
+      return reply.status(204).send();
     },
   );
 }
