@@ -22,7 +22,7 @@ export async function buildServer(
       redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'],
     },
   });
-  if (db) await registerApi(app, db);
+  if (db) await registerApi(app, db, {});
 
   app.get('/api/v1/status', async () => ({ status: 'ok', version: VERSION, ...BUILD_STATUS }));
 

@@ -76,6 +76,77 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
       },
     },
+    '0004_invitations_hosts_tasks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('invitations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('invited_by', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('accepted_at', 'text')
+          .addColumn('user_id', 'text')
+          .execute();
+        await db.schema
+          .createTable('hosts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) =>
+            c.notNull().check(sql`state in ('pending', 'enrolled', 'revoked')`),
+          )
+          .addColumn('agent_id', 'text', (c) => c.unique())
+          .addColumn('agent_public_key', 'text')
+          .addColumn('agent_version', 'text')
+          .addColumn('hostname', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('enrolled_at', 'text')
+          .addColumn('revoked_at', 'text')
+          .addColumn('last_seen_at', 'text')
+          .addColumn('last_report', 'text')
+          .execute();
+        await db.schema.createIndex('hosts_owner').on('hosts').columns(['owner_id', 'created_at']).execute();
+        await db.schema
+          .createTable('enrollment_tokens')
+          .addColumn('token_sha256', 'text', (c) => c.primaryKey())
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('used_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('tasks')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('op', 'text', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('deadline', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text')
+          .addColumn('deliveries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('finished_at', 'text')
+          .addColumn('result', 'text')
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .execute();
+        await db.schema.createIndex('tasks_owner').on('tasks').columns(['owner_id', 'created_at']).execute();
+        await db.schema.createIndex('tasks_host_state').on('tasks').columns(['host_id', 'state']).execute();
+        await db.schema
+          .createTable('task_events')
+          .addColumn('task_id', 'text', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('progress', 'text')
+          .addColumn('log', 'text')
+          .addPrimaryKeyConstraint('task_events_pk', ['task_id', 'seq'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -52,7 +52,82 @@ export interface ApiTokensTable {
   last_used_at: string | null;
 }
 
+export interface InvitationsTable {
+  id: string;
+  /** Only the hash: the invitation link is shown once, to the owner who creates it. */
+  token_sha256: string;
+  email: string;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  user_id: string | null;
+}
+
+export type HostState = 'pending' | 'enrolled' | 'revoked';
+
+export interface HostsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  state: HostState;
+  /** Set at enrollment: the agent's id and the Ed25519 public key the control plane pins. */
+  agent_id: string | null;
+  agent_public_key: string | null;
+  agent_version: string | null;
+  hostname: string | null;
+  created_at: string;
+  enrolled_at: string | null;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+  /** The latest status report, JSON. */
+  last_report: string | null;
+}
+
+export interface EnrollmentTokensTable {
+  /** Only the hash of the one-time token. */
+  token_sha256: string;
+  host_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type TaskState = 'queued' | 'sent' | 'running' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
+
+export interface TasksTable {
+  /** Also the protocol's opId: the agent journals it, so a redelivery never runs the operation twice. */
+  id: string;
+  owner_id: string;
+  host_id: string;
+  op: string;
+  params: string;
+  state: TaskState;
+  created_by: string | null;
+  created_at: string;
+  deadline: string;
+  sent_at: string | null;
+  deliveries: Generated<number>;
+  finished_at: string | null;
+  result: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface TaskEventsTable {
+  task_id: string;
+  seq: number;
+  at: string;
+  progress: string | null;
+  log: string | null;
+}
+
 export interface Database {
+  invitations: InvitationsTable;
+  hosts: HostsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  tasks: TasksTable;
+  task_events: TaskEventsTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   users: UsersTable;
