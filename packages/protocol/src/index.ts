@@ -2,3 +2,6 @@ export * from './messages.js';
 export * from './versions.js';
 export * from './handshake.js';
 export * from './timing.js';
+export * from './enrollment.js';
+export * from './operations.js';
+export * from './pinned-tls.js';

@@ -67,6 +67,16 @@ export const StatusReport = z.strictObject({
   report: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * The control plane's acknowledgement of a stored status report. It carries the report interval the
+ * agent should use next, so the interval follows the fleet's size without a reconnect.
+ */
+export const StatusAck = z.strictObject({
+  type: z.literal('status.ack'),
+  seq: z.number().int().nonnegative(),
+  nextIntervalMs: z.number().int().min(1000),
+});
+
 export const OpRequest = z.strictObject({
   type: z.literal('op.request'),
   opId: OpId,
@@ -104,7 +114,7 @@ export const Pong = z.strictObject({ type: z.literal('pong'), at: z.string() });
 
 /** Frames an agent may send, and frames a control plane may send. */
 export const AgentFrame = z.union([Hello, Proof, StatusReport, OpEvent, OpResult, Ping, Pong]);
-export const ControlPlaneFrame = z.union([Challenge, Welcome, Refused, OpRequest, Ping, Pong]);
+export const ControlPlaneFrame = z.union([Challenge, Welcome, Refused, StatusAck, OpRequest, Ping, Pong]);
 export type AgentFrame = z.infer<typeof AgentFrame>;
 export type ControlPlaneFrame = z.infer<typeof ControlPlaneFrame>;
 
@@ -136,3 +146,13 @@ export function parseFrame<T>(schema: z.ZodType<T>, text: string): T {
   }
   return r.data;
 }
+
+export type RefusalCode = z.infer<typeof RefusalCode>;
+export type Hello = z.infer<typeof Hello>;
+export type Challenge = z.infer<typeof Challenge>;
+export type Welcome = z.infer<typeof Welcome>;
+export type StatusReport = z.infer<typeof StatusReport>;
+export type StatusAck = z.infer<typeof StatusAck>;
+export type OpRequest = z.infer<typeof OpRequest>;
+export type OpEvent = z.infer<typeof OpEvent>;
+export type OpResult = z.infer<typeof OpResult>;

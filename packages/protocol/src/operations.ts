@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * The closed registry of operations (DESIGN invariant 2), as far as the wire is concerned: the
+ * control plane refuses to queue an operation that is not here or whose parameters do not match, and
+ * the agent (#6) refuses the same again on its side. Adding an operation means adding it here, with
+ * its parameter schema, and implementing it in the agent.
+ */
+const NoParams = z.strictObject({});
+const Service = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a compose service name');
+
+export const OPERATIONS = {
+  /** Probes the host: OS, Docker, compose, GPUs (nvidia-smi), disk, ports. */
+  'host.probe': NoParams,
+  /** Checks the host can run a role before anything is deployed. */
+  'host.preflight': z.strictObject({ role: z.enum(['network', 'mlnode', 'full']) }),
+  /** The state of the `join` stack: containers, health checks, current and previous release. */
+  'stack.status': NoParams,
+  /** Renders and starts a verified bundle release with the given per-node values. */
+  'stack.apply': z.strictObject({
+    bundle: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+    version: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/),
+    role: z.enum(['network', 'mlnode', 'full']),
+    values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  }),
+  /** Switches back to the kept, already-verified previous release. */
+  'stack.rollback': NoParams,
+  /** The last lines of one service's logs. */
+  'stack.logs': z.strictObject({ service: Service, tail: z.number().int().min(1).max(5000).default(200) }),
+} as const;
+
+export type OperationName = keyof typeof OPERATIONS;
+export const OperationName = z.enum(Object.keys(OPERATIONS) as [OperationName, ...OperationName[]]);
+
+export class OperationError extends Error {
+  override name = 'OperationError';
+}
+
+/** Validates an operation and its parameters; the error names the field and what it accepts. */
+export function parseOperation(op: string, params: unknown): { op: OperationName; params: unknown } {
+  const name = OperationName.safeParse(op);
+  if (!name.success) {
+    throw new OperationError(
+      `unknown operation "${op}": the agent runs only ${Object.keys(OPERATIONS).join(', ')}`,
+    );
+  }
+  const r = OPERATIONS[name.data].safeParse(params ?? {});
+  if (!r.success) {
+    throw new OperationError(
+      `invalid parameters for ${name.data}: ${r.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+  return { op: name.data, params: r.data };
+}
