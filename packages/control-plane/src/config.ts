@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -10,6 +11,28 @@ const EnvSchema = z.object({
   GNM_DATA_DIR: z.string().min(1).default('.gnm-data'),
   DATABASE_URL: z.string().optional(),
   GNM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GNM_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/?$/, 'an origin such as https://cp.example.org:8787 (no path)')
+    .optional(),
+  GNM_TLS_CERT_FILE: z.string().min(1).optional(),
+  GNM_TLS_KEY_FILE: z.string().min(1).optional(),
+  GNM_BEHIND_PROXY: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  GNM_TRUSTED_PROXIES: z.string().optional(),
+  GNM_DEV_PLAIN_HTTP: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  GNM_REPORT_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  GNM_ENROLLMENT_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(60),
 });
 
 export type Config = {
@@ -19,6 +42,19 @@ export type Config = {
   /** PostgreSQL URL for the scale-out mode; unset = embedded SQLite in the data folder. */
   databaseUrl: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['GNM_LOG_LEVEL'];
+  /** The origin agents and browsers use; printed in install commands. */
+  publicUrl: string;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** Plain HTTP behind a TLS-terminating reverse proxy. */
+  behindProxy: boolean;
+  /** Addresses/CIDRs whose X-Forwarded-For is believed (Fastify's trustProxy); none by default. */
+  trustedProxies: string[];
+  /** Development only: plain http/ws, no TLS pin. */
+  devPlainHttp: boolean;
+  /** Pins the agents' report interval; unset = scaled with the fleet from 10 s. */
+  reportIntervalMs: number | undefined;
+  enrollmentTtlMinutes: number;
 };
 
 export class ConfigError extends Error {
@@ -34,11 +70,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `invalid configuration (see the configuration table in README.md):\n${lines.join('\n')}`,
     );
   }
+  if (r.data.GNM_BEHIND_PROXY && !r.data.GNM_PUBLIC_URL?.startsWith('https://')) {
+    throw new ConfigError(
+      'GNM_BEHIND_PROXY needs GNM_PUBLIC_URL: the https:// address of your reverse proxy, which agents dial',
+    );
+  }
   return {
     host: r.data.GNM_HOST,
     port: r.data.GNM_PORT,
     dataDir: r.data.GNM_DATA_DIR,
     databaseUrl: r.data.DATABASE_URL || undefined,
     logLevel: r.data.GNM_LOG_LEVEL,
+    publicUrl: (
+      r.data.GNM_PUBLIC_URL ??
+      `${r.data.GNM_DEV_PLAIN_HTTP ? 'http' : 'https'}://${
+        r.data.GNM_HOST === '0.0.0.0' || r.data.GNM_HOST === '::' ? os.hostname() : r.data.GNM_HOST
+      }:${r.data.GNM_PORT}`
+    ).replace(/\/$/, ''),
+    tlsCertFile: r.data.GNM_TLS_CERT_FILE,
+    tlsKeyFile: r.data.GNM_TLS_KEY_FILE,
+    behindProxy: r.data.GNM_BEHIND_PROXY,
+    trustedProxies: (r.data.GNM_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+    devPlainHttp: r.data.GNM_DEV_PLAIN_HTTP,
+    reportIntervalMs: r.data.GNM_REPORT_INTERVAL_MS,
+    enrollmentTtlMinutes: r.data.GNM_ENROLLMENT_TTL_MINUTES,
   };
 }

@@ -11,7 +11,7 @@ describe('control-plane skeleton', () => {
     expect(body.status).toBe('ok');
     expect(body.notBuiltYet.join(' ')).toContain('node agent');
     const page = await app.inject({ method: 'GET', url: '/' });
-    expect(page.body).toContain('does not manage nodes yet');
+    expect(page.body).toContain('/api/docs');
   });
 });
 
@@ -22,5 +22,28 @@ describe('configuration', () => {
   it('refuses a bad port, naming the variable', () => {
     expect(() => loadConfig({ GNM_PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ GNM_PORT: '70000' })).toThrow(/GNM_PORT/);
+  });
+  it('serves HTTPS by default; plain HTTP only with the development flag', () => {
+    expect(loadConfig({}).publicUrl).toBe('https://127.0.0.1:8787');
+    expect(loadConfig({ GNM_DEV_PLAIN_HTTP: 'true' })).toMatchObject({
+      devPlainHttp: true,
+      publicUrl: 'http://127.0.0.1:8787',
+    });
+    expect(() => loadConfig({ GNM_DEV_PLAIN_HTTP: 'yes please' })).toThrow(/GNM_DEV_PLAIN_HTTP/);
+  });
+  it('behind a reverse proxy, needs the https address agents dial', () => {
+    expect(() => loadConfig({ GNM_BEHIND_PROXY: 'true' })).toThrow(/GNM_PUBLIC_URL/);
+    expect(
+      loadConfig({
+        GNM_BEHIND_PROXY: 'true',
+        GNM_PUBLIC_URL: 'https://cp.example.org/',
+        GNM_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
+      }),
+    ).toMatchObject({
+      behindProxy: true,
+      publicUrl: 'https://cp.example.org',
+      trustedProxies: ['10.0.0.1', '10.0.0.2'],
+    });
+    expect(() => loadConfig({ GNM_PUBLIC_URL: 'https://cp.example.org/path' })).toThrow(/no path/);
   });
 });

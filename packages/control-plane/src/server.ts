@@ -1,28 +1,104 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { rawPublicKey, fingerprint } from '@gnm/protocol';
 import type { Database } from './db/schema.js';
 import { registerApi } from './http/api.js';
 import type { Config } from './config.js';
 import { BUILD_STATUS } from './build-status.js';
+import { createServices, type Services } from './services.js';
+import type { ControlPlaneIdentity } from './identity/identity.js';
+import type { TlsMaterial } from './identity/tls.js';
+import { createBundleRepository, type BundleRepository } from './bundles/bundle-repository.js';
 
 const VERSION = '0.1.0';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gnm: Services | null;
+    routeList: { method: string; url: string }[];
+  }
+}
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Builds the HTTP server (not listening yet), so tests can drive it with `inject`. */
+export type ServerConfig = Pick<Config, 'logLevel'> &
+  Partial<
+    Pick<Config, 'publicUrl' | 'reportIntervalMs' | 'enrollmentTtlMinutes' | 'trustedProxies' | 'dataDir'>
+  >;
+
+export interface ServerExtras {
+  identity?: ControlPlaneIdentity;
+  tls?: TlsMaterial;
+  bundles?: BundleRepository;
+}
+
+/** An identity that lives only in memory: for tests that never restart the server. */
+export function ephemeralIdentity(): ControlPlaneIdentity {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const raw = rawPublicKey(publicKey);
+  return { privateKey, publicKey: raw, fingerprint: fingerprint(raw) };
+}
+
+/** The bundle repository logs plain sentences; route them into the server's structured log. */
+export const bundleLog = (app: FastifyInstance) => ({
+  info: (m: string) => app.log.info(m),
+  warn: (m: string) => app.log.warn(m),
+  error: (m: string) => app.log.error(m),
+});
+
+const PLAIN: TlsMaterial = { mode: 'plain', certSha256: 'plain-ws', spkiPin: null, notAfter: null };
+
+/**
+ * Builds the control plane (not listening yet, so tests can drive it with `inject`): the REST API and,
+ * with a database, the agent gateway on the same port. HTTPS when the TLS material says to serve it.
+ */
 export async function buildServer(
-  config: Pick<Config, 'logLevel'>,
+  config: ServerConfig,
   db?: Kysely<Database>,
+  extras: ServerExtras = {},
 ): Promise<FastifyInstance> {
+  const tls = extras.tls ?? PLAIN;
   const app = Fastify({
     logger: {
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'],
     },
+    trustProxy: config.trustedProxies?.length ? config.trustedProxies : false,
+    ...(tls.serve ? { https: { key: tls.serve.key, cert: tls.serve.cert } } : {}),
+  }) as unknown as FastifyInstance;
+  app.decorate('gnm', null);
+  // Every route, for the isolation test that walks all routes taking an id.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
   });
-  if (db) await registerApi(app, db, {});
+  if (db) {
+    const services = await createServices(db, {
+      identity: extras.identity ?? ephemeralIdentity(),
+      tls,
+      publicUrl: config.publicUrl ?? 'http://127.0.0.1:8787',
+      reportIntervalMs: config.reportIntervalMs,
+      enrollmentTtlMinutes: config.enrollmentTtlMinutes,
+      bundles:
+        extras.bundles ??
+        (await createBundleRepository(db, {
+          dataDir: config.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-data-')),
+          log: bundleLog(app),
+        })),
+      log: app.log,
+    });
+    app.gnm = services;
+    await registerApi(app, db, services);
+    services.gateway.attach(app.server);
+    app.addHook('preClose', async () => services.stop());
+  }
 
   app.get('/api/v1/status', async () => ({ status: 'ok', version: VERSION, ...BUILD_STATUS }));
 
@@ -31,7 +107,7 @@ export async function buildServer(
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gonka Node Manager</title></head>
 <body><main><h1>Gonka Node Manager ${VERSION}</h1>
-<p>This is the control-plane skeleton. It runs, but it does not manage nodes yet.</p>
+<p>The control plane's API is at <a href="/api/docs">/api/docs</a>. The web console arrives with issue #9.</p>
 <h2>Built</h2><ul>${li(BUILD_STATUS.built)}</ul>
 <h2>Not built yet</h2><ul>${li(BUILD_STATUS.notBuiltYet)}</ul>
 </main></body></html>`;

@@ -95,7 +95,8 @@ export class Accounts {
     return user;
   }
 
-  private async insertUser(email: string, password: string, role: 'owner' | 'user'): Promise<User> {
+  /** Creates an account (the owner through setup, others through an accepted invitation). */
+  async insertUser(email: string, password: string, role: 'owner' | 'user'): Promise<User> {
     const normalized = email.trim().toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized) || normalized.length > 254)
       throw new AccountError('bad-email', 'enter a valid e-mail address');

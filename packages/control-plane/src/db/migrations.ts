@@ -147,6 +147,54 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_bundle_repository': {
+      async up(db: Kysely<unknown>) {
+        const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+        await db.schema
+          .createTable('tuf_metadata')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('role', 'text', (c) =>
+            c.notNull().check(sql`role in ('root', 'targets', 'snapshot', 'timestamp')`),
+          )
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('tuf_metadata_role')
+          .on('tuf_metadata')
+          .columns(['role', 'version'])
+          .execute();
+        await db.schema
+          .createTable('tuf_target_files')
+          .addColumn('stored_path', 'text', (c) => c.primaryKey())
+          .addColumn('target_path', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('length', 'integer', (c) => c.notNull())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('bundles')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('gonka_release', 'text', (c) => c.notNull())
+          .addColumn('file_count', 'integer', (c) => c.notNull())
+          .addColumn('targets_version', 'integer', (c) => c.notNull())
+          .addColumn('imported_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('bundles_pk', ['name', 'version'])
+          .execute();
+        await db.schema
+          .createTable('tuf_online_keys')
+          .addColumn('key_id', 'text', (c) => c.primaryKey())
+          .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('snapshot', 'timestamp')`))
+          .addColumn('public_hex', 'text', (c) => c.notNull())
+          .addColumn('private_pem_sealed', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

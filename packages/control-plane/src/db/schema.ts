@@ -134,3 +134,52 @@ export interface Database {
   meta: MetaTable;
   audit_log: AuditLogTable;
 }
+
+/** Bundle repository (TUF): metadata files as served, byte for byte. */
+export interface TufMetadataTable {
+  /** The served name: `<v>.root.json`, `<v>.targets.json`, `<v>.snapshot.json`, `timestamp.json`. */
+  name: string;
+  role: 'root' | 'targets' | 'snapshot' | 'timestamp';
+  version: number;
+  data: Buffer;
+  expires_at: string;
+  /** When the control plane stored (or signed) it: re-signing uses it to know the timestamp's lifetime. */
+  created_at: string;
+}
+
+/** Signed target files, content-addressed as served with consistent snapshots: `<dir>/<sha256>.<name>`. */
+export interface TufTargetFilesTable {
+  stored_path: string;
+  target_path: string;
+  sha256: string;
+  length: number;
+  data: Buffer;
+  created_at: string;
+}
+
+export interface BundlesTable {
+  name: string;
+  version: string;
+  gonka_release: string;
+  file_count: number;
+  /** The targets metadata version that first carried it. */
+  targets_version: number;
+  imported_at: string;
+}
+
+/** The online (snapshot, timestamp) private keys, sealed with the secret box; never root or targets keys. */
+export interface TufOnlineKeysTable {
+  key_id: string;
+  role: 'snapshot' | 'timestamp';
+  public_hex: string;
+  private_pem_sealed: string;
+  created_at: string;
+}
+
+// Declaration merging adds the bundle repository's tables to `Database` above.
+export interface Database {
+  tuf_metadata: TufMetadataTable;
+  tuf_target_files: TufTargetFilesTable;
+  bundles: BundlesTable;
+  tuf_online_keys: TufOnlineKeysTable;
+}

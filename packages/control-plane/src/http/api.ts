@@ -5,8 +5,6 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { Accounts } from '../accounts/accounts.js';
-import { AuditLog } from '../audit/audit-log.js';
 import { Sessions } from '../sessions/sessions.js';
 import { ApiTokens } from '../tokens/api-tokens.js';
 import type { Services } from '../services.js';
@@ -15,6 +13,12 @@ import { routeContext, withZod } from './context.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { hostRoutes } from './routes/hosts.js';
+import { taskRoutes } from './routes/tasks.js';
+import { invitationRoutes } from './routes/invitations.js';
+import { agentRoutes } from './routes/agent.js';
+import { bundleRoutes } from './routes/bundles.js';
+import { registerDocs } from './docs.js';
 
 export { SESSION_COOKIE } from './context.js';
 
@@ -27,11 +31,14 @@ export async function registerApi(
   db: Kysely<Database>,
   services: Services,
 ): Promise<void> {
-  const audit = new AuditLog(db);
-  const accounts = new Accounts(db, audit);
   const ctx = routeContext(
     db,
-    { audit, accounts, sessions: new Sessions(db), tokens: new ApiTokens(db) },
+    {
+      audit: services.audit,
+      accounts: services.accounts,
+      sessions: new Sessions(db),
+      tokens: new ApiTokens(db),
+    },
     services,
   );
   app.setValidatorCompiler(validatorCompiler);
@@ -44,9 +51,15 @@ export async function registerApi(
     transform: jsonSchemaTransform,
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerDocs(app);
 
   const api = withZod(app);
   accountRoutes(api, ctx);
   auditRoutes(api, ctx);
   tokenRoutes(api, ctx);
+  invitationRoutes(api, ctx);
+  hostRoutes(api, ctx);
+  taskRoutes(api, ctx);
+  agentRoutes(api, ctx);
+  bundleRoutes(api, ctx, services.bundles);
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AccountError } from '../accounts/accounts.js';
+import { DomainError, type DomainErrorKind } from '../errors.js';
 
 /** RFC 9457 problem details: every error the API returns, with a sentence that says what to do. */
 export interface Problem {
@@ -29,6 +30,15 @@ const ACCOUNT_STATUS: Record<AccountError['code'], number> = {
   'bad-email': 422,
   'email-taken': 409,
   'bad-credentials': 401,
+};
+
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
+  'not-found': 404,
+  conflict: 409,
+  invalid: 422,
+  gone: 410,
+  forbidden: 403,
+  unauthorized: 401,
 };
 
 function problem(status: number, title: string, detail: string, extra: Partial<Problem> = {}): Problem {
@@ -62,6 +72,8 @@ export function errorHandler(
     );
   } else if (err instanceof AccountError) {
     p = problem(ACCOUNT_STATUS[err.code], err.code.replace(/-/g, ' '), err.message);
+  } else if (err instanceof DomainError) {
+    p = problem(DOMAIN_STATUS[err.kind], err.title, err.message);
   } else if (err instanceof HttpProblem) {
     p = problem(err.status, err.title, err.detail);
   } else if ((err as FastifyError).statusCode === 429) {

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../testing/databases.js';
+import { startTestControlPlane, type Caller, type TestControlPlane } from '../testing/control-plane.js';
+import { SESSION_COOKIE } from './context.js';
+
+/**
+ * DESIGN invariant 7: every route that takes an id is walked with another user's ids and must answer
+ * 404 (not 403: ids cannot be probed). A new id route that this test does not classify fails it.
+ */
+describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
+  let cp: TestControlPlane;
+  let alice: Caller;
+  let bob: Caller;
+  const ids = { host: '', task: '', token: '', invitation: '' };
+
+  beforeAll(async () => {
+    cp = await startTestControlPlane(dialect, { plain: true });
+    // Alice joins through an invitation, as users do.
+    const inv = await cp.call<{ id: string; token: string }>(cp.owner, 'POST', '/api/v1/invitations', {
+      email: 'alice@example.org',
+    });
+    expect(inv.status).toBe(201);
+    const accepted = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/accept',
+      payload: { token: inv.body.token, password: 'alice has a long password' },
+    });
+    expect(accepted.statusCode).toBe(201);
+    const cookie = accepted.cookies.find((c) => c.name === SESSION_COOKIE)?.value ?? '';
+    const s = accepted.json<{ user: Caller['user']; csrfToken: string }>();
+    alice = { user: s.user, headers: { cookie: `${SESSION_COOKIE}=${cookie}`, 'x-csrf-token': s.csrfToken } };
+    bob = await cp.newUser('bob@example.org');
+
+    ids.host = (
+      await cp.call<{ host: { id: string } }>(alice, 'POST', '/api/v1/hosts', { name: 'alice-gpu' })
+    ).body.host.id;
+    ids.task = (
+      await cp.call<{ id: string }>(alice, 'POST', `/api/v1/hosts/${ids.host}/tasks`, { op: 'host.probe' })
+    ).body.id;
+    ids.token = (
+      await cp.call<{ id: string }>(alice, 'POST', '/api/v1/tokens', { name: 'alice', scope: 'read' })
+    ).body.id;
+    ids.invitation = (
+      await cp.call<{ id: string }>(cp.owner, 'POST', '/api/v1/invitations', { email: 'carol@example.org' })
+    ).body.id;
+  });
+  afterAll(async () => cp.close());
+
+  /** Which id each parameterised route takes, and what a stranger must get. */
+  const classify = (url: string): { id: keyof typeof ids; expect: number } | 'public' | undefined => {
+    if (url.startsWith('/api/v1/hosts/:id')) return { id: 'host', expect: 404 };
+    if (url.startsWith('/api/v1/tasks/:id')) return { id: 'task', expect: 404 };
+    if (url.startsWith('/api/v1/tokens/:id')) return { id: 'token', expect: 404 };
+    // Instance administration: the owner's alone, so any other user is refused outright.
+    if (url.startsWith('/api/v1/invitations/:id')) return { id: 'invitation', expect: 403 };
+    // Signed, public content (the TUF repository agents fetch).
+    if (url.startsWith('/tuf/')) return 'public';
+    // The API documentation's static assets.
+    if (url.startsWith('/api/docs/')) return 'public';
+    return undefined;
+  };
+
+  /** A body that passes validation, so the answer is about the id and not the payload. */
+  const validBody = (url: string): object => (url.endsWith('/tasks') ? { op: 'host.probe' } : {});
+
+  it('another user gets 404 for everything of Alice’s, through every route that takes an id', async () => {
+    const routes = cp.app.routeList.filter((r) => r.url.includes(':') || r.url.includes('*'));
+    expect(routes.length).toBeGreaterThanOrEqual(8);
+    const unclassified = routes.filter((r) => classify(r.url) === undefined);
+    expect(unclassified, 'classify these new routes in this test').toEqual([]);
+    let checked = 0;
+    for (const r of routes) {
+      const c = classify(r.url);
+      if (!c || c === 'public') continue;
+      const url = r.url.replace(':id', ids[c.id]);
+      const res = await cp.call<{ status: number }>(
+        bob,
+        r.method as 'GET',
+        url,
+        r.method === 'GET' || r.method === 'DELETE' ? undefined : validBody(r.url),
+      );
+      expect({ route: `${r.method} ${r.url}`, status: res.status }).toEqual({
+        route: `${r.method} ${r.url}`,
+        status: c.expect,
+      });
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+    // Alice's things are untouched and still hers.
+    expect((await cp.call<{ state: string }>(alice, 'GET', `/api/v1/hosts/${ids.host}`)).body.state).toBe(
+      'pending',
+    );
+    expect((await cp.call<{ state: string }>(alice, 'GET', `/api/v1/tasks/${ids.task}`)).body.state).toBe(
+      'queued',
+    );
+  });
+
+  it('lists are scoped: Bob sees none of Alice’s hosts, tasks, tokens or audit entries', async () => {
+    const hosts = await cp.call<{ hosts: unknown[] }>(bob, 'GET', '/api/v1/hosts');
+    const tasks = await cp.call<{ tasks: unknown[] }>(bob, 'GET', '/api/v1/tasks');
+    const tokens = await cp.call<{ tokens: unknown[] }>(bob, 'GET', '/api/v1/tokens');
+    const audit = await cp.call<{ entries: { target: string | null }[] }>(bob, 'GET', '/api/v1/audit');
+    expect(hosts.body.hosts).toEqual([]);
+    expect(tasks.body.tasks).toEqual([]);
+    expect(tokens.body.tokens).toEqual([]);
+    expect(audit.body.entries.map((e) => e.target)).not.toContain(ids.host);
+    const bulk = await cp.call(bob, 'POST', '/api/v1/tasks', { hostIds: [ids.host], op: 'host.probe' });
+    expect(bulk.status).toBe(404);
+    const all = await cp.call(bob, 'GET', '/api/v1/hosts?scope=all');
+    expect(all.status).toBe(403);
+    for (const owner of ['/api/v1/users', '/api/v1/invitations'])
+      expect((await cp.call(bob, 'GET', owner)).status).toBe(403);
+  });
+
+  it('the owner can read Alice’s host, and that read is in both audit logs', async () => {
+    const r = await cp.call<{ id: string }>(cp.owner, 'GET', `/api/v1/hosts/${ids.host}`);
+    expect(r.status).toBe(200);
+    const all = await cp.call<{ hosts: { id: string }[] }>(cp.owner, 'GET', '/api/v1/hosts?scope=all');
+    expect(all.body.hosts.map((h) => h.id)).toContain(ids.host);
+    const aliceAudit = await cp.call<{ entries: { action: string; actorId: string }[] }>(
+      alice,
+      'GET',
+      '/api/v1/audit',
+    );
+    expect(aliceAudit.body.entries).toContainEqual(
+      expect.objectContaining({ action: 'owner.read-host', actorId: cp.owner.user.id }),
+    );
+    const ownerAudit = await cp.call<{ entries: { action: string }[] }>(cp.owner, 'GET', '/api/v1/audit');
+    expect(ownerAudit.body.entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['owner.read-host', 'owner.read-all-hosts']),
+    );
+  });
+
+  it('invitations: owner only, one use, and the invitee picks the password', async () => {
+    const byUser = await cp.call(bob, 'POST', '/api/v1/invitations', { email: 'mallory@example.org' });
+    expect(byUser.status).toBe(403);
+    const inv = await cp.call<{ token: string }>(cp.owner, 'POST', '/api/v1/invitations', {
+      email: 'dave@example.org',
+    });
+    const weak = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/accept',
+      payload: { token: inv.body.token, password: 'short' },
+    });
+    expect(weak.statusCode).toBe(422);
+    const ok = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/accept',
+      payload: { token: inv.body.token, password: 'dave has a long password' },
+    });
+    expect(ok.statusCode).toBe(201);
+    const reuse = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/accept',
+      payload: { token: inv.body.token, password: 'dave has a long password' },
+    });
+    expect(reuse.statusCode).toBe(401);
+    expect(reuse.json<{ detail: string }>().detail).toMatch(/ask the owner for a new one/);
+    const users = await cp.call<{ users: { email: string; role: string }[] }>(
+      cp.owner,
+      'GET',
+      '/api/v1/users',
+    );
+    expect(users.body.users).toContainEqual(
+      expect.objectContaining({ email: 'dave@example.org', role: 'user' }),
+    );
+    const dup = await cp.call(cp.owner, 'POST', '/api/v1/invitations', { email: 'dave@example.org' });
+    expect(dup.status).toBe(409);
+  });
+});

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../server.js';
+import { freshDatabase, type DIALECTS } from './databases.js';
+import type { OpenedDatabase } from '../db/open.js';
+import { Accounts } from '../accounts/accounts.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { Sessions } from '../sessions/sessions.js';
+import { loadOrCreateIdentity } from '../identity/identity.js';
+import { loadTls } from '../identity/tls.js';
+import type { Services } from '../services.js';
+import { SESSION_COOKIE } from '../http/context.js';
+import type { User } from '../accounts/accounts.js';
+
+export interface Caller {
+  user: User;
+  headers: Record<string, string>;
+}
+
+export interface TestControlPlane {
+  app: FastifyInstance;
+  services: Services;
+  db: OpenedDatabase;
+  url: string;
+  pins: { url: string; cpFingerprint: string; tlsPin: string | null };
+  owner: Caller;
+  /** A new non-owner account with a session. */
+  newUser(email: string): Promise<Caller>;
+  call<T = unknown>(
+    who: Caller,
+    method: 'GET' | 'POST' | 'DELETE' | 'PUT',
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real, listening control plane for integration tests: HTTPS with a freshly made self-signed
+ * certificate (unless `plain`), on a fresh database of the given dialect, with an owner logged in.
+ */
+export async function startTestControlPlane(
+  dialect: (typeof DIALECTS)[number],
+  o: { plain?: boolean; reportIntervalMs?: number } = {},
+): Promise<TestControlPlane> {
+  const db = await freshDatabase(dialect);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-'));
+  const identity = loadOrCreateIdentity(dataDir);
+  const tls = await loadTls({ dataDir, behindProxy: false, devPlain: o.plain ?? false, names: [] });
+  const app = await buildServer(
+    { logLevel: 'silent', publicUrl: 'https://127.0.0.1:0', reportIntervalMs: o.reportIntervalMs },
+    db.db,
+    { identity, tls },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  const url = `${tls.serve ? 'https' : 'http'}://127.0.0.1:${address.port}`;
+  const services = app.gnm;
+  if (!services) throw new Error('no services');
+  const accounts = new Accounts(db.db, new AuditLog(db.db));
+  const sessions = new Sessions(db.db);
+  const session = async (user: User): Promise<Caller> => {
+    const { token, session: s } = await sessions.create(user);
+    return { user, headers: { cookie: `${SESSION_COOKIE}=${token}`, 'x-csrf-token': s.csrfToken } };
+  };
+  const setup = await accounts.issueSetupToken();
+  const owner = await session(
+    await accounts.createOwner(setup ?? '', 'owner@example.org', 'long enough password', null),
+  );
+  return {
+    app,
+    services,
+    db,
+    url,
+    pins: { url, cpFingerprint: identity.fingerprint, tlsPin: tls.spkiPin },
+    owner,
+    newUser: async (email) => session(await accounts.insertUser(email, 'long enough password', 'user')),
+    call: async (who, method, u, body) => {
+      const r = await app.inject({
+        method,
+        url: u,
+        headers: who.headers,
+        ...(body !== undefined ? { payload: body as object } : {}),
+      });
+      return { status: r.statusCode, body: (r.body ? r.json() : undefined) as never };
+    },
+    close: async () => {
+      await app.close();
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
