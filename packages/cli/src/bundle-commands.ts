@@ -39,9 +39,17 @@ const int = (v: string): number => {
   return n;
 };
 
-/** `gnm bundle …`: offline bundle building and signing for a release authority. */
-export function registerBundleCommands(program: Command): void {
-  const bundle = program.command('bundle').description('build, sign and export signed stack bundles (TUF)');
+/**
+ * `gnm bundle …`: offline bundle building and signing for a release authority. Returns the `bundle`
+ * command so the control-plane subcommands (import, list, trust) can join it.
+ */
+export function registerBundleCommands(program: Command): Command {
+  const bundle = program
+    .command('bundle')
+    .alias('bundles')
+    .description(
+      'signed stack bundles (TUF): keys, build, sign, publish, rotate and export work offline; import, list and trust talk to the control plane',
+    );
   const json = (): boolean => program.opts<{ json?: boolean }>().json === true;
 
   bundle
@@ -226,4 +234,5 @@ export function registerBundleCommands(program: Command): void {
         sha256: sha256File(o.out),
       });
     });
+  return bundle;
 }

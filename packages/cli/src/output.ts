@@ -1,14 +1,21 @@
 /**
  * Output and exit codes every `gnm` command shares: human text by default, `--json` for scripts.
- * Exit codes: 0 success, 1 the operation failed (verification refused, build problems…), 2 usage.
+ * Exit codes (documented in the README; scripts rely on them):
+ *  - 0 success;
+ *  - 1 the operation failed: the control plane answered with an error (4xx/5xx), a watched task did not
+ *    succeed, verification refused, build problems…;
+ *  - 2 usage or configuration error: bad arguments, not logged in, TLS pin mismatch, untrusted server;
+ *  - 3 the control plane could not be reached (connection refused, DNS, timeout).
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
 export class CliFailure extends Error {
   constructor(
     message: string,
     readonly details: string[] = [],
     readonly code: number = EXIT.failed,
+    /** Machine-readable extra for `--json` (e.g. the server's problem document). */
+    readonly data?: unknown,
   ) {
     super(message);
   }

@@ -106,12 +106,14 @@ export class Dispatcher {
         .onConflict((oc) => oc.columns(['task_id', 'seq']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return;
-      await this.db
+      const started = await this.db
         .updateTable('tasks')
         .set({ state: 'running' })
         .where('id', '=', f.opId)
         .where('state', '=', 'sent')
-        .execute();
+        .returningAll()
+        .executeTakeFirst();
+      if (started) this.bus.publish({ kind: 'task', ownerId: started.owner_id, task: taskView(started) });
       this.bus.publish({
         kind: 'event',
         ownerId: conn.ownerId,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.js';
@@ -37,6 +38,14 @@ export interface TestControlPlane {
   close(): Promise<void>;
 }
 
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+
 /**
  * A real, listening control plane for integration tests: HTTPS with a freshly made self-signed
  * certificate (unless `plain`), on a fresh database of the given dialect, with an owner logged in.
@@ -49,15 +58,19 @@ export async function startTestControlPlane(
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-'));
   const identity = loadOrCreateIdentity(dataDir);
   const tls = await loadTls({ dataDir, behindProxy: false, devPlain: o.plain ?? false, names: [] });
+  // The port is chosen first so the install commands the server prints carry the real address.
+  const port = await freePort();
   const app = await buildServer(
-    { logLevel: 'silent', publicUrl: 'https://127.0.0.1:0', reportIntervalMs: o.reportIntervalMs },
+    {
+      logLevel: 'silent',
+      publicUrl: `${tls.serve ? 'https' : 'http'}://127.0.0.1:${port}`,
+      reportIntervalMs: o.reportIntervalMs,
+    },
     db.db,
     { identity, tls },
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  const url = `${tls.serve ? 'https' : 'http'}://127.0.0.1:${address.port}`;
+  await app.listen({ host: '127.0.0.1', port });
+  const url = `${tls.serve ? 'https' : 'http'}://127.0.0.1:${port}`;
   const services = app.gnm;
   if (!services) throw new Error('no services');
   const accounts = new Accounts(db.db, new AuditLog(db.db));
