@@ -1,0 +1,234 @@
+import type { TLSSocket } from 'node:tls';
+import WebSocket from 'ws';
+import {
+  backoffDelayMs,
+  checkPin,
+  ControlPlaneFrame,
+  fingerprint,
+  jittered,
+  newNonce,
+  parseFrame,
+  PROTOCOL_VERSION,
+  signTranscript,
+  verifyTranscript,
+  type AgentFrame,
+  type Identity,
+  type OpRequest,
+  type OpResult,
+} from '@gnm/protocol';
+import type { AgentConfig } from '../state/agent-state.js';
+import { proxyAgentFor } from './proxy.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface LinkHandlers {
+  /** A status report body, collected fresh for each report. */
+  report(): Promise<Record<string, unknown>>;
+  /** Runs (or answers from the journal) one operation; `send` carries its events. */
+  operation(req: OpRequest, send: (frame: AgentFrame) => void): Promise<OpResult>;
+  log(level: 'info' | 'warn' | 'error', msg: string, o?: object): void;
+}
+
+/** Refusals after which retrying cannot help: the agent stops and says what to do. */
+const FATAL_CLOSE = new Set([4401, 4403, 4426]);
+
+/**
+ * The agent's one connection (DESIGN "Agent ⇄ control plane protocol"): dialled out over TLS pinned
+ * to the install command's key (through HTTPS_PROXY when set), the mutual handshake checked against
+ * the pinned identity, then status reports at the interval the control plane asks for and operations
+ * as they come. Lost connections are retried with capped exponential backoff and full jitter; the
+ * agent never listens on any socket.
+ */
+export class Link {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private intervalMs = 10_000;
+  private seq = 0;
+  connected = false;
+  fatal: string | undefined;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly identity: Identity,
+    private readonly handlers: LinkHandlers,
+    private readonly o: { versions?: number[]; random?: () => number } = {},
+  ) {}
+
+  /** Keeps a connection up until `stop()` or a refusal retrying cannot fix. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      const outcome = await this.connectOnce();
+      if (this.stopped) return;
+      if (outcome.fatal) {
+        this.fatal = outcome.fatal;
+        this.handlers.log('error', outcome.fatal);
+        return;
+      }
+      if (outcome.welcomed) this.attempt = 0;
+      const delay = backoffDelayMs(this.attempt++, this.o.random);
+      this.handlers.log(
+        'warn',
+        `connection lost (${outcome.reason}); reconnecting in ${Math.round(delay / 100) / 10} s`,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.ws?.close(1000, 'agent stopping');
+  }
+
+  private connectOnce(): Promise<{ welcomed: boolean; reason: string; fatal?: string }> {
+    const url = `${this.config.controlPlane.replace(/^http/, 'ws')}/agent/v1/connect`;
+    const https = url.startsWith('wss:');
+    const agent = proxyAgentFor(url);
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      rejectUnauthorized: false, // the pin below replaces certificate authorities
+      handshakeTimeout: 20_000,
+      ...(agent ? { agent } : {}),
+    });
+    this.ws = ws;
+    const agentNonce = newNonce();
+    let certSha256 = 'plain-ws';
+    let welcomed = false;
+    let refusal: { code: string; message: string } | undefined;
+    return new Promise((resolve) => {
+      const done = (r: { welcomed: boolean; reason: string; fatal?: string }) => {
+        this.connected = false;
+        if (this.reportTimer) clearTimeout(this.reportTimer);
+        resolve(r);
+      };
+      ws.on('upgrade', (res) => {
+        if (!https) return;
+        try {
+          certSha256 = checkPin(res.socket as TLSSocket, this.config.tlsPin ?? '').certSha256;
+        } catch (e) {
+          this.handlers.log('error', (e as Error).message);
+          ws.terminate();
+        }
+      });
+      ws.on('open', () => {
+        if (https && certSha256 === 'plain-ws') return; // pin failed: terminated above
+        this.send({
+          type: 'hello',
+          agentId: this.config.agentId,
+          versions: this.o.versions ?? [PROTOCOL_VERSION],
+          agentNonce,
+          agentVersion: AGENT_VERSION,
+        });
+      });
+      ws.on('error', (e) => this.handlers.log('warn', `connection error: ${e.message}`));
+      ws.on('close', (code) => {
+        if (FATAL_CLOSE.has(code))
+          return done({
+            welcomed,
+            reason: `refused (${code})`,
+            fatal: `the control plane refused this agent: ${refusal?.message ?? `close code ${code}`}`,
+          });
+        done({ welcomed, reason: refusal ? `${refusal.code}: ${refusal.message}` : `closed (${code})` });
+      });
+      ws.on('message', (data: Buffer) => {
+        let frame: ControlPlaneFrame;
+        try {
+          frame = parseFrame(ControlPlaneFrame, data.toString('utf8'));
+        } catch (e) {
+          this.handlers.log('warn', `dropping the connection: ${(e as Error).message}`);
+          return ws.terminate();
+        }
+        this.onFrame(
+          ws,
+          frame,
+          agentNonce,
+          certSha256,
+          () => {
+            welcomed = true;
+            this.connected = true;
+            this.handlers.log('info', 'connected to the control plane');
+          },
+          (r) => (refusal = r),
+        );
+      });
+    });
+  }
+
+  private onFrame(
+    ws: WebSocket,
+    frame: ControlPlaneFrame,
+    agentNonce: string,
+    certSha256: string,
+    onWelcome: () => void,
+    onRefused: (r: { code: string; message: string }) => void,
+  ): void {
+    switch (frame.type) {
+      case 'challenge': {
+        const t = {
+          agentId: this.config.agentId,
+          version: frame.version,
+          agentNonce,
+          cpNonce: frame.cpNonce,
+          tlsCertSha256: certSha256,
+        };
+        if (
+          fingerprint(frame.cpPublicKey) !== this.config.cpFingerprint ||
+          !verifyTranscript('control-plane', t, frame.cpSignature, frame.cpPublicKey)
+        ) {
+          this.handlers.log(
+            'error',
+            'the server did not prove the pinned control-plane identity: not talking to it',
+          );
+          return ws.terminate();
+        }
+        return this.send({ type: 'proof', signature: signTranscript('agent', t, this.identity.privateKey) });
+      }
+      case 'welcome':
+        this.intervalMs = frame.reportIntervalMs;
+        onWelcome();
+        return this.scheduleReport(true);
+      case 'refused':
+        return onRefused({ code: frame.code, message: frame.message });
+      case 'status.ack':
+        this.intervalMs = frame.nextIntervalMs;
+        return;
+      case 'op.request':
+        void this.handlers
+          .operation(frame, (f) => this.send(f))
+          .then((result) => this.send(result))
+          .catch((e: unknown) =>
+            this.handlers.log('error', `operation ${frame.opId} failed to answer`, { err: e }),
+          );
+        return;
+      case 'ping':
+        return this.send({ type: 'pong', at: new Date().toISOString() });
+      default:
+        return;
+    }
+  }
+
+  /** Reports right after connecting (resend latest state), then every interval with jitter. */
+  private scheduleReport(now = false): void {
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(
+      () => {
+        void this.handlers
+          .report()
+          .then((report) => {
+            this.send({ type: 'status.report', seq: this.seq++, sentAt: new Date().toISOString(), report });
+          })
+          .catch((e: unknown) => this.handlers.log('warn', `status report failed: ${(e as Error).message}`))
+          .finally(() => {
+            if (this.connected) this.scheduleReport();
+          });
+      },
+      now ? 0 : jittered(this.intervalMs, this.o.random),
+    );
+  }
+
+  private send(frame: AgentFrame): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+}

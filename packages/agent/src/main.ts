@@ -1,0 +1,128 @@
+#!/usr/bin/env -S node --import tsx
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { Agent } from './agent.js';
+import { AGENT_VERSION } from './connection/link.js';
+import { enroll, EnrollError } from './enroll.js';
+import { AgentState, AgentStateError } from './state/agent-state.js';
+import { probeHost } from './probes/host-probe.js';
+
+/**
+ * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
+ * thing checked is not fine (preflight critical finding, refused enrollment), 2 usage or setup error.
+ */
+const program = new Command('gnm-agent').version(AGENT_VERSION).showHelpAfterError();
+const stateDir = new Option('--state-dir <dir>', 'agent state folder')
+  .env('GNM_AGENT_STATE_DIR')
+  .default('/var/lib/gnm-agent');
+const stacksRoot = new Option('--stacks-root <dir>', 'where stacks are rendered')
+  .env('GNM_AGENT_STACKS_ROOT')
+  .default('/srv/gnm');
+const json = new Option('--json', 'machine-readable output');
+const tools = () => ({ docker: process.env.GNM_AGENT_DOCKER, nvidiaSmi: process.env.GNM_AGENT_NVIDIA_SMI });
+
+program
+  .command('enroll')
+  .description('enroll this host with the values of the install command')
+  .requiredOption('--control-plane <url>')
+  .requiredOption('--token <token>')
+  .requiredOption('--cp-fingerprint <hex>')
+  .option('--tls-pin <pin>')
+  .option('--root-sha256 <hex>')
+  .option('--dev-plain-http', 'the control plane runs without TLS (development only)')
+  .addOption(stateDir)
+  .action(
+    async (o: {
+      controlPlane: string;
+      token: string;
+      cpFingerprint: string;
+      tlsPin?: string;
+      rootSha256?: string;
+      devPlainHttp?: boolean;
+      stateDir: string;
+    }) => {
+      const c = await enroll({
+        stateDir: o.stateDir,
+        controlPlane: o.controlPlane.replace(/\/$/, ''),
+        token: o.token,
+        cpFingerprint: o.cpFingerprint,
+        tlsPin: o.devPlainHttp ? null : (o.tlsPin ?? null),
+        rootSha256: o.rootSha256 ?? null,
+        hostname: os.hostname(),
+        agentVersion: AGENT_VERSION,
+      });
+      console.log(`enrolled as host "${c.hostName}" (${c.hostId}), agent ${c.agentId}`);
+    },
+  );
+
+program
+  .command('run')
+  .description('run the daemon in the foreground (systemd runs this)')
+  .addOption(stateDir)
+  .addOption(stacksRoot)
+  .action(async (o: { stateDir: string; stacksRoot: string }) => {
+    const agent = new Agent({ stateDir: o.stateDir, stacksRoot: o.stacksRoot, ...tools() });
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => agent.stop());
+    await agent.run();
+  });
+
+program
+  .command('status')
+  .description('enrollment and connection state of this host')
+  .addOption(stateDir)
+  .addOption(json)
+  .action((o: { stateDir: string; json?: boolean }) => {
+    const state = new AgentState(o.stateDir);
+    const config = state.loadConfig();
+    type Daemon = { pid: number; connected: boolean; at: string; fatal: string | null };
+    const readDaemon = (): Daemon | null => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(o.stateDir, 'status.json'), 'utf8')) as Daemon;
+      } catch {
+        return null; // never ran
+      }
+    };
+    const daemon = readDaemon();
+    const running = daemon ? fs.existsSync(`/proc/${daemon.pid}`) : false;
+    if (o.json)
+      return console.log(JSON.stringify({ ...config, daemon: daemon ? { ...daemon, running } : null }));
+    console.log(`host:           ${config.hostName} (${config.hostId})`);
+    console.log(`agent:          ${config.agentId}, version ${AGENT_VERSION}`);
+    console.log(`control plane:  ${config.controlPlane}`);
+    console.log(
+      `daemon:         ${!daemon ? 'never started' : !running ? 'not running' : daemon.connected ? 'running, connected' : 'running, not connected'}${daemon?.fatal ? ` — ${daemon.fatal}` : ''}`,
+    );
+  });
+
+program
+  .command('preflight')
+  .description('check this host can run Gonka: Docker, Compose v2, GPUs, disk, ports')
+  .addOption(stacksRoot)
+  .addOption(json)
+  .action(async (o: { stacksRoot: string; json?: boolean }) => {
+    const p = await probeHost({ stacksRoot: o.stacksRoot, ...tools() });
+    if (o.json) console.log(JSON.stringify(p));
+    else {
+      console.log(
+        `${p.os.prettyName}, kernel ${p.os.kernel}, ${p.cpu.cores} CPUs, ${Math.round(p.memory.totalMiB / 1024)} GiB RAM`,
+      );
+      for (const f of p.findings) {
+        console.log(`${f.severity.toUpperCase().padEnd(8)} ${f.check.padEnd(15)} ${f.message}`);
+        if (f.fix && f.severity !== 'ok') console.log(`${' '.repeat(25)}fix: ${f.fix}`);
+      }
+    }
+    if (p.findings.some((f) => f.severity === 'critical')) process.exitCode = 1;
+  });
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  if (e instanceof EnrollError || e instanceof AgentStateError) {
+    console.error(e.message);
+    process.exit(e instanceof EnrollError ? 1 : 2);
+  }
+  console.error((e as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import { OPERATIONS, type OperationName, type OpRequest, type OpResult } from '@gnm/protocol';
+
+/**
+ * The closed operation registry (DESIGN invariant 2): one place mapping each operation name to its
+ * parameter schema (the protocol's, shared with the control plane), its handler and its result schema.
+ * Anything else — an unknown name, invalid parameters, a handler this build lacks — is an error
+ * result, never an attempt.
+ */
+export interface OperationContext {
+  emit(e: { progress?: { phase: string; done?: number; total?: number; unit?: string }; log?: string }): void;
+  signal: AbortSignal;
+  deadline: Date;
+}
+
+export interface OperationDef<P = unknown, R = unknown> {
+  result: z.ZodType<R>;
+  run(params: P, ctx: OperationContext): Promise<R>;
+}
+
+/** A failure with a code the control plane and the operator can act on. */
+export class OperationFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Handlers = { [K in OperationName]?: OperationDef<z.infer<(typeof OPERATIONS)[K]>> };
+
+export class Registry {
+  constructor(private readonly handlers: Handlers) {}
+
+  names(): OperationName[] {
+    return (Object.keys(this.handlers) as OperationName[]).filter((k) => this.handlers[k]);
+  }
+
+  async execute(req: OpRequest, ctx: OperationContext): Promise<OpResult> {
+    const fail = (code: string, message: string): OpResult => ({
+      type: 'op.result',
+      opId: req.opId,
+      ok: false,
+      error: { code, message: message.slice(0, 4000) },
+    });
+    if (!Object.hasOwn(OPERATIONS, req.op))
+      return fail(
+        'unknown-operation',
+        `this agent does not run "${req.op}": it runs only ${this.names().join(', ')}`,
+      );
+    const name = req.op as OperationName;
+    const def = this.handlers[name] as OperationDef | undefined;
+    if (!def)
+      return fail(
+        'unsupported-operation',
+        `this agent version does not implement ${name} yet: upgrade the agent (re-run the install command)`,
+      );
+    const params = OPERATIONS[name].safeParse(req.params ?? {});
+    if (!params.success)
+      return fail(
+        'invalid-params',
+        params.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
+      );
+    try {
+      const result = await def.run(params.data, ctx);
+      const checked = def.result.safeParse(result);
+      if (!checked.success) return fail('internal', `${name} produced a result outside its schema`);
+      return { type: 'op.result', opId: req.opId, ok: true, result: checked.data };
+    } catch (e) {
+      if (e instanceof OperationFailure) return fail(e.code, e.message);
+      if (ctx.signal.aborted) return fail('deadline-exceeded', `${name} did not finish before its deadline`);
+      return fail('internal', `${name} failed: ${(e as Error).message}`);
+    }
+  }
+}
