@@ -59,6 +59,8 @@ export async function pinnedJsonRequest(
       {
         method,
         headers: { 'content-type': 'application/json' },
+        // A fresh connection each time: a pooled, already-checked socket would skip the pin check.
+        agent: false,
         ...(isHttps ? { rejectUnauthorized: false } : {}),
       },
       (res) => {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Updater } from 'tuf-js';
+import { Updater, type Fetcher } from 'tuf-js';
 import { assertTargetPath } from './repo.js';
 
 /** Why a bundle was refused; each has its own code and a sentence saying what it means. */
@@ -88,6 +88,8 @@ export interface TrustOptions {
   rootSha256: string;
   /** The root.json to start from when the metadata directory is new (checked against rootSha256). */
   initialRoot?: Buffer;
+  /** How files are downloaded (the agent passes one that pins the control plane's TLS key). */
+  fetcher?: Fetcher;
 }
 
 /**
@@ -130,6 +132,7 @@ export async function openRepository(o: TrustOptions & { repoUrl: string }): Pro
     metadataBaseUrl: `${o.repoUrl.replace(/\/+$/, '')}/metadata`,
     targetBaseUrl: `${o.repoUrl.replace(/\/+$/, '')}/targets`,
     config: { ...LIMITS, fetchRetries: 0, fetchTimeout: 15_000 },
+    ...(o.fetcher ? { fetcher: o.fetcher } : {}),
   });
   try {
     await updater.refresh();
