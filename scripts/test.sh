@@ -36,4 +36,8 @@ echo "── vitest (unit + integration)"
 "$BIN/vitest" run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json"
 printf '{"runner":"vitest","exitCode":%d}\n' "$?" >"$RESULTS/vitest.exit.json"
 
+# The fleet benchmark's smoke mode (a few hundred agents, both transports, < 2 minutes): it checks the
+# bench and the gateway work end to end; performance targets are checked by the full bench, not here.
+check bench-agents-smoke node --import tsx bench/agents/run.ts --smoke
+
 "$BIN/tsx" scripts/summarize-tests.ts "$RESULTS"
