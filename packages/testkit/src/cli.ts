@@ -6,6 +6,7 @@
  *   reap RUN PID       (internal) wait for PID to exit, then clean up RUN if it did not
  */
 import { cleanupRun, cleanupStaleRuns } from './cleanup.js';
+import { cleanupStalePostgres } from './postgres.js';
 import { sleep } from './exec.js';
 import { pidAlive } from './procfs.js';
 import { listRunIds, readState } from './state-file.js';
@@ -21,7 +22,9 @@ async function main(argv: string[]): Promise<number> {
         `run ${r.runId}: ${r.leftovers.length ? `left behind:\n  ${r.leftovers.join('\n  ')}` : 'cleaned'}`,
       );
     }
-    if (results.length === 0) console.log('nothing to clean up');
+    const databases = await cleanupStalePostgres();
+    for (const d of databases) console.log(`test PostgreSQL server ${d}: owner gone, removed`);
+    if (results.length === 0 && databases.length === 0) console.log('nothing to clean up');
     return results.some((r) => r.leftovers.length) ? 1 : 0;
   }
   if (cmd === 'reap') {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { run } from './exec.js';
 import { DATA_ROOT } from './paths.js';
+import { pidAlive } from './procfs.js';
 
 /** Debian's PostgreSQL server binaries (postgresql-15 on bookworm; any installed major works). */
 function pgBin(name: string): string {
@@ -42,6 +43,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   fs.mkdirSync(DATA_ROOT, { recursive: true });
   const dir = fs.mkdtempSync(path.join(DATA_ROOT, 'pg-'));
   fs.chmodSync(dir, 0o755);
+  // Who owns this server: `testkit:cleanup` removes servers whose owner died without stopping them.
+  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
   await run('chown', ['postgres:postgres', dir]);
   const data = path.join(dir, 'data');
   const port = await freePort();
@@ -68,4 +71,33 @@ export async function startPostgres(): Promise<TestPostgres> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Stops and removes test PostgreSQL servers whose owning test process is gone (a run killed with
+ * SIGKILL never reaches its `stop`). Returns the folders removed.
+ */
+export async function cleanupStalePostgres(root = DATA_ROOT): Promise<string[]> {
+  if (!fs.existsSync(root)) return [];
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(root).filter((n) => n.startsWith('pg-'))) {
+    const dir = path.join(root, name);
+    let owner = 0; // folders from before owner.pid existed have no owner: stale
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, 'owner.pid'), 'utf8').trim());
+    } catch {
+      /* no owner recorded */
+    }
+    if (Number.isInteger(owner) && owner > 0 && pidAlive(owner)) continue;
+    const data = path.join(dir, 'data');
+    if (fs.existsSync(path.join(data, 'postmaster.pid'))) {
+      await run('runuser', ['-u', 'postgres', '--', pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], {
+        timeoutMs: 60_000,
+        context: 'PostgreSQL pg_ctl',
+      }).catch(() => undefined);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }
