@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { runCommand } from '../operations/run-command.js';
+import { OperationFailure } from '../operations/registry.js';
+
+/**
+ * The Docker Compose v2 CLI, always with argument arrays, always on one project (`join` on real hosts:
+ * the one compose project per host of DESIGN.md). `ps` and `logs` work by project name alone, from the
+ * containers' labels, so they need no release on disk.
+ */
+const PsLine = z.object({
+  Name: z.string(),
+  Service: z.string(),
+  State: z.string(),
+  Health: z.string().optional().default(''),
+  Status: z.string().optional().default(''),
+  ExitCode: z.number().optional().default(0),
+  Image: z.string(),
+  Labels: z.string().optional().default(''),
+});
+
+export const Container = z.object({
+  service: z.string(),
+  name: z.string(),
+  state: z.string(),
+  health: z.string().nullable(),
+  status: z.string(),
+  exitCode: z.number(),
+  image: z.string(),
+  /** com.docker.compose.config-hash: which rendered release a container was created from. */
+  configHash: z.string().nullable(),
+});
+export type Container = z.infer<typeof Container>;
+
+// Compose decorates logs with terminal control sequences even without a TTY.
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+const MAX_LINE = 2000;
+
+export class ComposeDriver {
+  constructor(private readonly o: { docker?: string; project?: string; signal?: AbortSignal } = {}) {}
+
+  private get project(): string {
+    return this.o.project ?? 'join';
+  }
+
+  private async compose(args: string[], timeoutMs = 60_000): Promise<string> {
+    const r = await runCommand(
+      this.o.docker ?? 'docker',
+      ['compose', '--project-name', this.project, ...args],
+      {
+        timeoutMs,
+        signal: this.o.signal,
+      },
+    );
+    if (r.missing)
+      throw new OperationFailure(
+        'docker-missing',
+        'Docker is not installed on this host: install Docker Engine and the Compose v2 plugin',
+      );
+    if (r.code !== 0) {
+      const err = (r.stderr || r.stdout).trim();
+      if (/is not a docker command|unknown command "compose"|'compose' is not/i.test(err))
+        throw new OperationFailure(
+          'compose-missing',
+          'Docker Compose v2 is missing: install the Compose v2 plugin (docker-compose 1.x cannot read the official Gonka files)',
+        );
+      if (/Cannot connect to the Docker daemon|permission denied.*docker.sock/i.test(err))
+        throw new OperationFailure(
+          'docker-unreachable',
+          `the Docker engine does not answer (${err.split('\n')[0] ?? ''}): systemctl start docker`,
+        );
+      throw new OperationFailure(
+        'compose-failed',
+        `docker compose ${args[0] ?? ''} failed: ${err.split('\n').slice(-3).join(' ')}`,
+      );
+    }
+    return r.stdout;
+  }
+
+  async ps(): Promise<Container[]> {
+    const out = await this.compose(['ps', '--all', '--format', 'json']);
+    const text = out.trim();
+    if (!text) return [];
+    // Compose 2.21+ prints one JSON object per line; older ones print one array.
+    const rows: unknown[] = text.startsWith('[')
+      ? (JSON.parse(text) as unknown[])
+      : text.split('\n').map((l) => JSON.parse(l) as unknown);
+    return rows
+      .map((r) => PsLine.parse(r))
+      .map((r) => ({
+        service: r.Service,
+        name: r.Name,
+        state: r.State,
+        health: r.Health || null,
+        status: r.Status,
+        exitCode: r.ExitCode,
+        image: r.Image,
+        configHash: /com\.docker\.compose\.config-hash=([0-9a-f]+)/.exec(r.Labels)?.[1] ?? null,
+      }))
+      .sort((a, b) => a.service.localeCompare(b.service));
+  }
+
+  /** The last `tail` lines of one service (the service name was validated by the operation schema). */
+  async logs(service: string, tail: number): Promise<string[]> {
+    const services = new Set((await this.ps()).map((c) => c.service));
+    if (!services.has(service))
+      throw new OperationFailure(
+        'no-such-service',
+        `no service "${service}" in this host's stack${services.size ? ` (it has ${[...services].join(', ')})` : ' (no stack is running)'}`,
+      );
+    const out = await this.compose([
+      'logs',
+      '--no-color',
+      '--no-log-prefix',
+      '--tail',
+      String(tail),
+      service,
+    ]);
+    return out
+      .replace(ANSI, '')
+      .split('\n')
+      .filter((l, i, all) => l !== '' || i < all.length - 1)
+      .slice(-tail)
+      .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
+  }
+}
