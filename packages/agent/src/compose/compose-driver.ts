@@ -32,7 +32,7 @@ export const Container = z.object({
 export type Container = z.infer<typeof Container>;
 
 // Compose decorates logs with terminal control sequences even without a TTY.
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const MAX_LINE = 2000;
 
 export class ComposeDriver {
