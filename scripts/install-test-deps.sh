@@ -13,7 +13,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(build-essential python3 iptables iproute2 docker.io docker-registry skopeo busybox-static curl
-  ca-certificates util-linux postgresql)
+  ca-certificates util-linux postgresql systemd)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
