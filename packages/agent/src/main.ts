@@ -116,13 +116,12 @@ program
     if (p.findings.some((f) => f.severity === 'critical')) process.exitCode = 1;
   });
 
-try {
-  await program.parseAsync();
-} catch (e) {
+// No top-level await: the agent is also bundled as CommonJS for the single executable.
+program.parseAsync().catch((e: unknown) => {
   if (e instanceof EnrollError || e instanceof AgentStateError) {
     console.error(e.message);
     process.exit(e instanceof EnrollError ? 1 : 2);
   }
   console.error((e as Error).message);
   process.exit(1);
-}
+});
