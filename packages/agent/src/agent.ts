@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { AgentFrame, OpRequest, OpResult } from '@gnm/protocol';
 import { AgentState, type AgentConfig } from './state/agent-state.js';
 import { writeFileAtomic } from './state/files.js';
-import { Journal } from './journal/journal.js';
+import { Journal, type JournalEntry } from './journal/journal.js';
+import type { StackDeps } from './stack/stack-context.js';
 import { Registry } from './operations/registry.js';
 import { builtinOperations } from './operations/builtin.js';
 import { Link, AGENT_VERSION } from './connection/link.js';
@@ -36,7 +37,12 @@ export class Agent {
     this.config = this.state.loadConfig();
     this.journal = new Journal(this.state.journalDir);
     this.registry = new Registry(
-      builtinOperations({ stacksRoot: o.stacksRoot, docker: o.docker, nvidiaSmi: o.nvidiaSmi }),
+      builtinOperations({
+        stacksRoot: o.stacksRoot,
+        docker: o.docker,
+        nvidiaSmi: o.nvidiaSmi,
+        stack: this.stackDeps(),
+      }),
     );
     this.log =
       o.log ??
@@ -46,9 +52,30 @@ export class Agent {
         ));
   }
 
-  /** Operations a crash interrupted: read-only ones are answered as interrupted (the caller may retry). */
-  reconcile(): void {
+  private stackDeps(): StackDeps {
+    return {
+      stateDir: this.o.stateDir,
+      stacksRoot: this.o.stacksRoot,
+      docker: this.o.docker,
+      controlPlane: this.config.controlPlane,
+      tlsPin: this.config.tlsPin,
+      rootSha256: this.config.rootSha256,
+    };
+  }
+
+  /**
+   * Operations a crash interrupted, before any new work: an interrupted stack.apply or stack.rollback
+   * is finished — the stack is brought to the release `current` names, so containers and link agree —
+   * and its result says whether the requested release is the one running; read-only ones are answered
+   * as interrupted (the caller may retry). The stored result is what the control plane gets when it
+   * redelivers the operation.
+   */
+  async reconcile(): Promise<void> {
     for (const entry of this.journal.interrupted()) {
+      if (entry.op === 'stack.apply' || entry.op === 'stack.rollback') {
+        this.journal.finish(entry, await this.recoverStack(entry));
+        continue;
+      }
       this.journal.finish(entry, {
         type: 'op.result',
         opId: entry.opId,
@@ -62,8 +89,49 @@ export class Agent {
     }
   }
 
+  private async recoverStack(entry: JournalEntry): Promise<OpResult> {
+    const fail = (code: string, message: string): OpResult => ({
+      type: 'op.result',
+      opId: entry.opId,
+      ok: false,
+      error: { code, message },
+    });
+    try {
+      const { recoverStack } = await import('./stack/recover.js');
+      const ctx = {
+        emit: () => {},
+        signal: new AbortController().signal,
+        deadline: new Date(Date.now() + 15 * 60_000),
+        opId: entry.opId,
+      };
+      const state = await recoverStack(ctx, this.stackDeps());
+      const wanted =
+        entry.op === 'stack.apply' ? (entry.params as { version?: string } | undefined)?.version : undefined;
+      this.log(
+        'warn',
+        `operation ${entry.opId} (${entry.op}) was interrupted by a restart; the stack was brought to release ${state?.release ?? 'none'}`,
+      );
+      if (!state)
+        return fail(
+          'interrupted',
+          `the agent restarted during ${entry.op} before any release was in place: run it again`,
+        );
+      if (entry.op === 'stack.apply' && state.release !== wanted)
+        return fail(
+          'interrupted',
+          `the agent restarted during ${entry.op} before release ${wanted ?? '?'} was switched in; release ${state.release} is running unchanged: run the apply again`,
+        );
+      return { type: 'op.result', opId: entry.opId, ok: true, result: state };
+    } catch (e) {
+      return fail(
+        'interrupted',
+        `the agent restarted during ${entry.op} and could not bring the stack back to one release: ${(e as Error).message}`,
+      );
+    }
+  }
+
   async run(): Promise<void> {
-    this.reconcile();
+    await this.reconcile();
     this.journal.prune();
     const identity = this.state.identity();
     this.link = new Link(this.config, identity, {
@@ -116,7 +184,7 @@ export class Agent {
     if (known?.state === 'done' && known.result) return known.result;
     const running = this.inFlight.get(req.opId);
     if (running) return running;
-    const entry = this.journal.start(req.opId, req.op);
+    const entry = this.journal.start(req.opId, req.op, req.params);
     let seq = 0;
     const controller = new AbortController();
     const deadline = new Date(req.deadline);
@@ -126,6 +194,7 @@ export class Agent {
         emit: (e) => send({ type: 'op.event', opId: req.opId, seq: seq++, ...e }),
         signal: controller.signal,
         deadline,
+        opId: req.opId,
       })
       .then((result) => {
         this.journal.finish(entry, result);

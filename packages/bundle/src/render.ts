@@ -18,6 +18,11 @@ export interface RenderOptions {
   secrets: Record<string, string>;
   stacksRoot: string;
   role: HostRole;
+  /**
+   * Switch `current` to the new release (default). The agent renders first and switches only once the
+   * images are pulled, right before `compose up`, so a failed pull leaves the running release current.
+   */
+  activate?: boolean;
 }
 
 export interface RenderedRelease {
@@ -151,7 +156,7 @@ export function renderRelease(o: RenderOptions): RenderedRelease {
       fs.rmSync(old, { recursive: true, force: true });
     } else fs.renameSync(stage, dest);
     fsyncDir(layout.releasesDir);
-    layout.switchTo(version);
+    if (o.activate !== false) layout.switchTo(version);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }

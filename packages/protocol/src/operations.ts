@@ -21,8 +21,19 @@ export const OPERATIONS = {
     bundle: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
     version: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/),
     role: z.enum(['network', 'mlnode', 'full']),
-    values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    /**
+     * Per-node values, never secrets: text for plain parameters, a list of objects for node-config
+     * parameters (ML_NODES). The agent validates each against the bundle's own parameter schema.
+     */
+    values: z
+      .record(
+        z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a parameter name (upper case)'),
+        z.union([z.string().max(4096), z.array(z.record(z.string(), z.unknown())).max(64)]),
+      )
+      .refine((v) => Object.keys(v).length <= 200, 'at most 200 values'),
   }),
+  /** Stops the `join` stack's containers (kept, with their volumes and state: stack.apply starts them again). */
+  'stack.stop': NoParams,
   /** Switches back to the kept, already-verified previous release. */
   'stack.rollback': NoParams,
   /** The last lines of one service's logs. */

@@ -18,6 +18,7 @@ describe('stack.status and stack.logs through the Compose driver', () => {
     emit: () => {},
     signal: new AbortController().signal,
     deadline: new Date(Date.now() + 60_000),
+    opId: 'op_test0001',
   });
   const run = (op: string, params: unknown = {}) =>
     registry.execute(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runCommand } from '../operations/run-command.js';
+import { runCommand, streamCommand, type CommandResult } from '../operations/run-command.js';
 import { OperationFailure } from '../operations/registry.js';
 
 /**
@@ -51,29 +51,24 @@ export class ComposeDriver {
         signal: this.o.signal,
       },
     );
-    if (r.missing)
-      throw new OperationFailure(
-        'docker-missing',
-        'Docker is not installed on this host: install Docker Engine and the Compose v2 plugin',
-      );
-    if (r.code !== 0) {
-      const err = (r.stderr || r.stdout).trim();
-      if (/is not a docker command|unknown command "compose"|'compose' is not/i.test(err))
-        throw new OperationFailure(
-          'compose-missing',
-          'Docker Compose v2 is missing: install the Compose v2 plugin (docker-compose 1.x cannot read the official Gonka files)',
-        );
-      if (/Cannot connect to the Docker daemon|permission denied.*docker.sock/i.test(err))
-        throw new OperationFailure(
-          'docker-unreachable',
-          `the Docker engine does not answer (${err.split('\n')[0] ?? ''}): systemctl start docker`,
-        );
-      throw new OperationFailure(
-        'compose-failed',
-        `docker compose ${args[0] ?? ''} failed: ${err.split('\n').slice(-3).join(' ')}`,
-      );
-    }
-    return r.stdout;
+    return checked(r, args[0] ?? '');
+  }
+
+  /**
+   * A command on a rendered release: `composeArgs` (from @gnm/bundle's releaseFor: project `join`,
+   * its env file and compose files) then the command. Each output line goes to `onLine` (progress).
+   */
+  async onRelease(
+    composeArgs: readonly string[],
+    command: string[],
+    o: { timeoutMs?: number; onLine?: (line: string) => void } = {},
+  ): Promise<string> {
+    const r = await streamCommand(this.o.docker ?? 'docker', [...composeArgs, ...command], {
+      timeoutMs: o.timeoutMs ?? 30 * 60_000,
+      signal: this.o.signal,
+      onLine: o.onLine,
+    });
+    return checked(r, command[0] ?? '');
   }
 
   async ps(): Promise<Container[]> {
@@ -99,6 +94,16 @@ export class ComposeDriver {
       .sort((a, b) => a.service.localeCompare(b.service));
   }
 
+  /** Stops the project's containers (by label, so it needs no release on disk). */
+  async stop(onLine?: (line: string) => void): Promise<void> {
+    const r = await streamCommand(
+      this.o.docker ?? 'docker',
+      ['compose', '--project-name', this.project, 'stop'],
+      { timeoutMs: 10 * 60_000, signal: this.o.signal, onLine },
+    );
+    checked(r, 'stop');
+  }
+
   /** The last `tail` lines of one service (the service name was validated by the operation schema). */
   async logs(service: string, tail: number): Promise<string[]> {
     const services = new Set((await this.ps()).map((c) => c.service));
@@ -122,4 +127,37 @@ export class ComposeDriver {
       .slice(-tail)
       .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
   }
+}
+
+/** Turns a failed compose run into an error that says what to do; never a stack trace. */
+function checked(r: CommandResult, command: string): string {
+  if (r.missing)
+    throw new OperationFailure(
+      'docker-missing',
+      'Docker is not installed on this host: install Docker Engine and the Compose v2 plugin',
+    );
+  if (r.code === 0) return r.stdout;
+  const err = (r.stderr || r.stdout).replace(ANSI, '').trim();
+  if (/is not a docker command|unknown command "compose"|'compose' is not/i.test(err))
+    throw new OperationFailure(
+      'compose-missing',
+      'Docker Compose v2 is missing: install the Compose v2 plugin (docker-compose 1.x cannot read the official Gonka files)',
+    );
+  if (/Cannot connect to the Docker daemon|permission denied.*docker.sock/i.test(err))
+    throw new OperationFailure(
+      'docker-unreachable',
+      `the Docker engine does not answer (${err.split('\n')[0] ?? ''}): systemctl start docker`,
+    );
+  if (
+    command === 'pull' ||
+    /pull access denied|manifest unknown|not found: manifest|error pulling/i.test(err)
+  )
+    throw new OperationFailure(
+      'pull-failed',
+      `pulling the images failed: ${err.split('\n').slice(-3).join(' ')} — check the host reaches the registry (and is logged in if it is private), then apply again`,
+    );
+  throw new OperationFailure(
+    'compose-failed',
+    `docker compose ${command} failed: ${err.split('\n').slice(-3).join(' ')}`,
+  );
 }

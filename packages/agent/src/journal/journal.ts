@@ -13,6 +13,8 @@ import { writeFileAtomic } from '../state/files.js';
 const Entry = z.strictObject({
   opId: z.string(),
   op: z.string(),
+  /** The parameters, so an operation interrupted by a crash can be finished (never secrets: the wire has none). */
+  params: z.unknown().optional(),
   state: z.enum(['started', 'done']),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
@@ -41,8 +43,8 @@ export class Journal {
     }
   }
 
-  start(opId: string, op: string): JournalEntry {
-    const entry: JournalEntry = { opId, op, state: 'started', startedAt: new Date().toISOString() };
+  start(opId: string, op: string, params?: unknown): JournalEntry {
+    const entry: JournalEntry = { opId, op, params, state: 'started', startedAt: new Date().toISOString() };
     writeFileAtomic(this.file(opId), JSON.stringify(entry));
     return entry;
   }

@@ -3,6 +3,8 @@ import { StackLayout } from '@gnm/bundle';
 import { HostProbe, probeHost } from '../probes/host-probe.js';
 import { ComposeDriver, Container } from '../compose/compose-driver.js';
 import type { Handlers } from './registry.js';
+import type { StackDeps } from '../stack/stack-context.js';
+import { StackResult } from '../stack/result.js';
 
 const StackStatus = z.object({
   project: z.string(),
@@ -12,8 +14,9 @@ const StackStatus = z.object({
 });
 
 /**
- * The operations this build implements. The rest of the protocol's registry (stack.apply, …) answers
- * "unsupported-operation" until its handler lands (issue #6's next slices).
+ * The operations this build implements. The stack-changing ones (apply, rollback, stop) need the
+ * agent's enrollment (the control plane's repository and pins): without `stack` they answer
+ * "unsupported-operation". Their modules load on first use, so an idle agent never parses them.
  */
 export function builtinOperations(o: {
   stacksRoot: string;
@@ -21,9 +24,28 @@ export function builtinOperations(o: {
   nvidiaSmi?: string;
   /** The compose project (always `join` on hosts; tests use their own). */
   project?: string;
+  stack?: StackDeps;
 }): Handlers {
   const project = o.project ?? 'join';
+  const stack = o.stack;
+  const stackOps: Handlers = stack
+    ? {
+        'stack.apply': {
+          result: StackResult,
+          run: async (p, ctx) => (await import('../stack/apply.js')).applyStack(p, ctx, stack, ctx.opId),
+        },
+        'stack.rollback': {
+          result: StackResult,
+          run: async (_p, ctx) => (await import('../stack/rollback.js')).rollbackStack(ctx, stack),
+        },
+        'stack.stop': {
+          result: z.object({ stopped: z.array(z.string()) }),
+          run: async (_p, ctx) => (await import('../stack/rollback.js')).stopStack(ctx, stack),
+        },
+      }
+    : {};
   return {
+    ...stackOps,
     'stack.status': {
       result: StackStatus,
       run: async (_params, ctx) => {

@@ -6,6 +6,7 @@ const ctx = () => ({
   emit: () => {},
   signal: new AbortController().signal,
   deadline: new Date(Date.now() + 60_000),
+  opId: 'op_12345678',
 });
 const req = (op: string, params: unknown) => ({
   type: 'op.request' as const,

@@ -11,6 +11,8 @@ export interface OperationContext {
   emit(e: { progress?: { phase: string; done?: number; total?: number; unit?: string }; log?: string }): void;
   signal: AbortSignal;
   deadline: Date;
+  /** The operation id (names its scratch folders; unique per task). */
+  opId: string;
 }
 
 export interface OperationDef<P = unknown, R = unknown> {

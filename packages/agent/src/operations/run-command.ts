@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 /**
  * Runs a program with an argument array — never a shell string (DESIGN invariant 2) — with a timeout
@@ -37,6 +37,57 @@ export function runCommand(
           missing: e?.code === 'ENOENT',
         });
       },
+    );
+  });
+}
+
+/**
+ * Like runCommand, for long commands whose progress the operator watches (compose pull/up): each
+ * output line (stdout or stderr; compose writes progress to stderr) is handed to `onLine` as it comes.
+ * Output kept for the error message is bounded to its last lines.
+ */
+export function streamCommand(
+  file: string,
+  args: readonly string[],
+  o: { timeoutMs?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void },
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, {
+      env: o.env ?? process.env,
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: o.signal,
+      timeout: o.timeoutMs ?? 30 * 60_000,
+    });
+    const kept: Record<'stdout' | 'stderr', string[]> = { stdout: [], stderr: [] };
+    const listen = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
+      let partial = '';
+      stream.on('data', (d: Buffer) => {
+        const parts = (partial + d.toString()).split(/\r?\n|\r/);
+        partial = parts.pop() ?? '';
+        for (const line of parts) take(line, name);
+      });
+      stream.on('end', () => partial && take(partial, name));
+    };
+    const take = (line: string, name: 'stdout' | 'stderr') => {
+      const keep = kept[name];
+      keep.push(line);
+      if (keep.length > 200) keep.shift();
+      if (line.trim()) o.onLine?.(line);
+    };
+    if (child.stdout) listen(child.stdout, 'stdout');
+    if (child.stderr) listen(child.stderr, 'stderr');
+    let missing = false;
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') missing = true;
+    });
+    child.on('close', (code) =>
+      resolve({
+        code: missing ? null : (code ?? 1),
+        stdout: kept.stdout.join('\n'),
+        stderr: kept.stderr.join('\n'),
+        missing,
+      }),
     );
   });
 }
