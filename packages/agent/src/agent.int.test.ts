@@ -137,7 +137,7 @@ describe('gnm-agent against a real control plane', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ hostId, daemon: { connected: true, running: true } });
   });
 
-  it('answers an operation this build does not implement with an error result, and keeps running', async () => {
+  it('answers an operation it cannot do with an error result that says why, and keeps running', async () => {
     const apply = await cp.call<{ id: string }>(cp.owner, 'POST', `/api/v1/hosts/${hostId}/tasks`, {
       op: 'stack.rollback',
     });
@@ -147,7 +147,7 @@ describe('gnm-agent against a real control plane', () => {
         'failed',
     );
     const t = await cp.call<{ error: { code: string } }>(cp.owner, 'GET', `/api/v1/tasks/${apply.body.id}`);
-    expect(t.body.error.code).toBe('unsupported-operation');
+    expect(t.body.error.code).toBe('no-previous-release');
   });
 
   it('holds no listening socket', () => {

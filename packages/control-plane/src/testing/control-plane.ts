@@ -52,7 +52,12 @@ const freePort = () =>
  */
 export async function startTestControlPlane(
   dialect: (typeof DIALECTS)[number],
-  o: { plain?: boolean; reportIntervalMs?: number } = {},
+  o: {
+    plain?: boolean;
+    reportIntervalMs?: number;
+    /** The address to listen on and to print in install commands (a harness gateway); 127.0.0.1 by default. */
+    listenHost?: string;
+  } = {},
 ): Promise<TestControlPlane> {
   const db = await freshDatabase(dialect);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-'));
@@ -60,17 +65,18 @@ export async function startTestControlPlane(
   const tls = await loadTls({ dataDir, behindProxy: false, devPlain: o.plain ?? false, names: [] });
   // The port is chosen first so the install commands the server prints carry the real address.
   const port = await freePort();
+  const listenHost = o.listenHost ?? '127.0.0.1';
   const app = await buildServer(
     {
       logLevel: 'silent',
-      publicUrl: `${tls.serve ? 'https' : 'http'}://127.0.0.1:${port}`,
+      publicUrl: `${tls.serve ? 'https' : 'http'}://${listenHost}:${port}`,
       reportIntervalMs: o.reportIntervalMs,
     },
     db.db,
     { identity, tls },
   );
-  await app.listen({ host: '127.0.0.1', port });
-  const url = `${tls.serve ? 'https' : 'http'}://127.0.0.1:${port}`;
+  await app.listen({ host: listenHost, port });
+  const url = `${tls.serve ? 'https' : 'http'}://${listenHost}:${port}`;
   const services = app.gnm;
   if (!services) throw new Error('no services');
   const accounts = new Accounts(db.db, new AuditLog(db.db));
