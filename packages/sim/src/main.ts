@@ -20,6 +20,10 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
+// As PID 1 in its container, Node ignores SIGTERM unless it handles it: without this every `docker stop`
+// (compose recreate, stop, down) waits its full 10 s grace period, where the real services stop at once.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));
+
 const [role, ...args] = process.argv.slice(2);
 switch (role) {
   case 'seed':
