@@ -319,6 +319,51 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     expect(unsigned.state).toBe('failed');
     expect(['bundle-refused', 'bundle-unavailable']).toContain(unsigned.error?.code);
 
+    // A control plane whose database was altered: tasks the API would refuse reach the agent as they
+    // are (delivered when it next connects), and the agent refuses them on its side.
+    const hostile_tasks = [
+      { op: 'shell.exec', params: { cmd: 'touch /tmp/pwned' }, code: 'unknown-operation' },
+      { op: 'stack.logs', params: { service: '../../../etc/passwd', tail: 5 }, code: 'invalid-params' },
+      { op: 'stack.logs', params: { service: 'node; touch /tmp/pwned', tail: 5 }, code: 'invalid-params' },
+      {
+        op: 'stack.apply',
+        params: { bundle: '../../etc', version: '1.0.0', role: 'network', values: {} },
+        code: 'invalid-params',
+      },
+    ];
+    const at = new Date();
+    const ids = hostile_tasks.map((_, i) => `tsk_hostile${String(i).padStart(4, '0')}${Date.now()}`);
+    await cp.db.db
+      .insertInto('tasks')
+      .values(
+        hostile_tasks.map((h, i) => ({
+          id: ids[i] ?? '',
+          owner_id: cp.owner.user.id,
+          host_id: hostId,
+          op: h.op,
+          params: JSON.stringify(h.params),
+          state: 'queued' as const,
+          created_by: cp.owner.user.id,
+          created_at: at.toISOString(),
+          deadline: new Date(at.getTime() + 600_000).toISOString(),
+          sent_at: null,
+          deliveries: 0,
+          finished_at: null,
+          result: null,
+          error_code: null,
+          error_message: null,
+        })),
+      )
+      .execute();
+    agent?.kill('SIGTERM');
+    await agent?.catch(() => undefined);
+    startAgent();
+    for (const [i, h] of hostile_tasks.entries()) {
+      const t = await finished(ids[i] ?? '');
+      expect(t.state).toBe('failed');
+      expect(t.error?.code, h.op).toBe(h.code);
+    }
+
     expect((await host.exec('test', ['-e', '/tmp/pwned'])).exitCode).not.toBe(0);
     expect(await hostStack()).toEqual(before);
     expect((await host.run('ls', ['-A', `${STATE}/bundles`])).trim()).toBe('');
