@@ -274,6 +274,16 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     expect(t.state).toBe('succeeded');
     expect(t.result).toMatchObject({ project: 'join', currentRelease: V[0], previousRelease: null });
     expect((t.result as { containers: unknown[] }).containers.length).toBeGreaterThan(3);
+    // The same, locally on the host, for the operator: status and the log tail of one service.
+    expect(await host.run('/usr/local/bin/gnm-agent', ['status'])).toMatch(/daemon: +running, connected/);
+    const logs = JSON.parse(
+      await host.run('/usr/local/bin/gnm-agent', ['logs', 'node', '--tail', '5', '--json']),
+    ) as { lines: string[] };
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(logs.lines.length).toBeLessThanOrEqual(5);
+    const bad = await host.exec('/usr/local/bin/gnm-agent', ['logs', '../../etc/passwd']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/compose service name/);
   });
 
   it('a second apply with other values switches releases; stack.rollback goes back to the first', async () => {

@@ -133,6 +133,11 @@ async function verifiedBundle(
     return got;
   } catch (e) {
     if (e instanceof OperationFailure) throw e;
+    if (e instanceof BundleVerificationError && e.code === 'unreachable')
+      throw new OperationFailure(
+        'bundle-unavailable',
+        `${e.message}; nothing was changed on this host: apply again once the control plane answers`,
+      );
     if (e instanceof BundleVerificationError)
       throw new OperationFailure(
         'bundle-refused',

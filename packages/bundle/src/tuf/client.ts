@@ -75,7 +75,10 @@ function classify(e: unknown): BundleVerificationError {
       `refused: ${msg} — a file or metadata does not match what was signed`,
     );
   }
-  if (kind === 'DownloadHTTPError' || /fetch|ECONNREFUSED|ENOTFOUND|socket/i.test(msg)) {
+  if (
+    kind === 'DownloadHTTPError' ||
+    /fetch|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|socket|timed out/i.test(msg)
+  ) {
     return new BundleVerificationError('unreachable', `could not reach the bundle repository: ${msg}`);
   }
   return new BundleVerificationError('mismatch', `refused: ${msg}`);
