@@ -8,6 +8,9 @@ import { AGENT_VERSION } from './connection/link.js';
 import { enroll, EnrollError } from './enroll.js';
 import { AgentState, AgentStateError } from './state/agent-state.js';
 import { probeHost } from './probes/host-probe.js';
+import { OPERATIONS } from '@gnm/protocol';
+import { ComposeDriver } from './compose/compose-driver.js';
+import { OperationFailure } from './operations/registry.js';
 
 /**
  * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
@@ -114,6 +117,33 @@ program
       }
     }
     if (p.findings.some((f) => f.severity === 'critical')) process.exitCode = 1;
+  });
+
+program
+  .command('logs')
+  .description("the last lines of one service of this host's stack (the join project)")
+  .argument('<service>', 'a compose service: node, api, tmkms, mlnode-308, …')
+  .option('-n, --tail <lines>', 'how many lines (1-5000)', '200')
+  .addOption(json)
+  .action(async (service: string, o: { tail: string; json?: boolean }) => {
+    const params = OPERATIONS['stack.logs'].safeParse({ service, tail: Number(o.tail) });
+    if (!params.success) {
+      console.error(
+        `invalid arguments: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+      process.exit(2);
+    }
+    try {
+      const lines = await new ComposeDriver({ docker: tools().docker }).logs(
+        params.data.service,
+        params.data.tail,
+      );
+      console.log(o.json ? JSON.stringify({ service, lines }) : lines.join('\n'));
+    } catch (e) {
+      if (!(e instanceof OperationFailure)) throw e;
+      console.error(e.message);
+      process.exit(1);
+    }
   });
 
 // No top-level await: the agent is also bundled as CommonJS for the single executable.
