@@ -11,6 +11,7 @@ import { probeHost } from './probes/host-probe.js';
 import { OPERATIONS } from '@gnm/protocol';
 import { ComposeDriver } from './compose/compose-driver.js';
 import { OperationFailure } from './operations/registry.js';
+import { UnitError, renderUnit } from './install/systemd-unit.js';
 
 /**
  * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
@@ -117,6 +118,34 @@ program
       }
     }
     if (p.findings.some((f) => f.severity === 'critical')) process.exitCode = 1;
+  });
+
+program
+  .command('install-unit')
+  .description('write the systemd unit that runs this agent (the installer runs this)')
+  .option('--exec <path>', 'the installed gnm-agent executable', process.execPath)
+  .option('--unit-dir <dir>', 'where systemd reads units', '/etc/systemd/system')
+  .addOption(stateDir)
+  .addOption(stacksRoot)
+  .action((o: { exec: string; unitDir: string; stateDir: string; stacksRoot: string }) => {
+    const file = path.join(o.unitDir, 'gnm-agent.service');
+    try {
+      const unit = renderUnit({
+        execPath: o.exec,
+        stateDir: o.stateDir,
+        stacksRoot: o.stacksRoot,
+        httpsProxy: process.env.HTTPS_PROXY ?? process.env.https_proxy,
+        noProxy: process.env.NO_PROXY ?? process.env.no_proxy,
+      });
+      fs.mkdirSync(o.unitDir, { recursive: true });
+      fs.writeFileSync(`${file}.tmp`, unit, { mode: 0o644 });
+      fs.renameSync(`${file}.tmp`, file);
+    } catch (e) {
+      if (!(e instanceof UnitError)) throw e;
+      console.error(`the unit was not written: ${e.message}`);
+      process.exit(2);
+    }
+    console.log(`wrote ${file}`);
   });
 
 program

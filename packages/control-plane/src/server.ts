@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import { rawPublicKey, fingerprint } from '@gnm/protocol';
 import type { Database } from './db/schema.js';
 import { registerApi } from './http/api.js';
+import { registerAgentDistRoutes } from './http/routes/agent-dist.js';
+import { AgentBinary } from './agent-dist/agent-binary.js';
 import type { Config } from './config.js';
 import { BUILD_STATUS } from './build-status.js';
 import { createServices, type Services } from './services.js';
@@ -29,7 +31,10 @@ function escapeHtml(s: string): string {
 
 export type ServerConfig = Pick<Config, 'logLevel'> &
   Partial<
-    Pick<Config, 'publicUrl' | 'reportIntervalMs' | 'enrollmentTtlMinutes' | 'trustedProxies' | 'dataDir'>
+    Pick<
+      Config,
+      'publicUrl' | 'reportIntervalMs' | 'enrollmentTtlMinutes' | 'trustedProxies' | 'dataDir' | 'agentBinary'
+    >
   >;
 
 export interface ServerExtras {
@@ -99,6 +104,15 @@ export async function buildServer(
     services.gateway.attach(app.server);
     app.addHook('preClose', async () => services.stop());
   }
+
+  registerAgentDistRoutes(app, {
+    publicUrl: config.publicUrl ?? 'http://127.0.0.1:8787',
+    version: VERSION,
+    binary: new AgentBinary({
+      binary: config.agentBinary,
+      dataDir: config.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-data-')),
+    }),
+  });
 
   app.get('/api/v1/status', async () => ({ status: 'ok', version: VERSION, ...BUILD_STATUS }));
 

@@ -36,15 +36,6 @@ interface StackResult {
   recovered?: boolean;
 }
 
-/** The agent's arguments, taken from the install command exactly as the control plane printed it. */
-function installArgs(command: string): string[] {
-  const tail = command.split(' sh -s -- ')[1] ?? '';
-  return [...tail.matchAll(/--([a-z0-9-]+)(?: ('(?:[^']|'\\'')*'|[^\s']+))?/g)].flatMap((m) => {
-    const value = m[2]?.startsWith("'") ? m[2].slice(1, -1).replace(/'\\''/g, "'") : m[2];
-    return value === undefined ? [`--${m[1] ?? ''}`] : [`--${m[1] ?? ''}`, value];
-  });
-}
-
 describe('the agent on a host without Node, driving the sim stack', () => {
   const pool = sharedPool();
   const host = pool.host('agent');
@@ -62,6 +53,14 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     agent = child;
     return child;
+  };
+  /** Signals the running daemon, found by the pid it writes to status.json, and waits until it is gone. */
+  const stopAgent = async (signal: 'SIGTERM' | 'SIGKILL') => {
+    const { pid } = JSON.parse(await host.readFile(`${STATE}/status.json`)) as { pid: number };
+    expect(fs.readlinkSync(`/proc/${pid}/exe`)).toBe('/usr/local/bin/gnm-agent');
+    process.kill(pid, signal);
+    await until('the agent exits', async () => !fs.existsSync(`/proc/${pid}`), 20_000);
+    await agent?.catch(() => undefined);
   };
   const until = async (what: string, f: () => Promise<boolean>, ms = 60_000) => {
     const end = Date.now() + ms;
@@ -158,7 +157,10 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     const [, pushed] = await Promise.all([agentExecutable(), pushSimImages(pool)]);
     const [images, other] = pushed;
     if (!images || !other) throw new Error('no sim images');
-    cp = await startTestControlPlane('sqlite', { listenHost: pool.descriptor.gatewayIp });
+    cp = await startTestControlPlane('sqlite', {
+      listenHost: pool.descriptor.gatewayIp,
+      agentBinary: (await agentExecutable()).file,
+    });
     const bundles = simBundles([...V]);
     signAll(
       release,
@@ -186,6 +188,7 @@ describe('the agent on a host without Node, driving the sim stack', () => {
   });
 
   afterAll(async () => {
+    await stopAgent('SIGKILL').catch(() => undefined);
     agent?.kill('SIGKILL');
     await host.exec('docker', ['compose', '--project-name', 'join', 'down', '--remove-orphans', '--volumes']);
     await host.exec('docker', ['rm', '-f', 'sim-seed']);
@@ -214,22 +217,24 @@ describe('the agent on a host without Node, driving the sim stack', () => {
       { name: 'harness-agent' },
     );
     hostId = created.body.host.id;
-    const args = installArgs(created.body.enrollment.installCommand);
-    expect(args).toContain('--root-sha256');
-    await host.copyIn(path.dirname(exe.file), '/usr/local/lib/gnm-agent-download');
-    await host.run('install', [
-      '-m',
-      '0755',
-      '/usr/local/lib/gnm-agent-download/gnm-agent',
-      '/usr/local/bin/gnm-agent',
+    const command = created.body.enrollment.installCommand;
+    expect(command).toContain('--root-sha256');
+    // The command exactly as shown, run as root (the harness has no sudo), in the foreground (no systemd
+    // inside a harness host; the unit is checked by systemd-analyze in install/systemd-unit.int.test.ts).
+    output = '';
+    const install = host.spawn('sh', [
+      '-c',
+      `${command.replace('| sudo sh -s --', '| sh -s --')} --foreground`,
     ]);
-    await host.run('rm', ['-rf', '/usr/local/lib/gnm-agent-download']);
-    await host.run('/usr/local/bin/gnm-agent', ['enroll', ...args]);
-    startAgent();
+    install.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    install.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    agent = install;
     await until('online', async () => {
       const h = await cp.call<{ presence: string }>(cp.owner, 'GET', `/api/v1/hosts/${hostId}`);
       return h.body.presence === 'online';
     });
+    expect(output).toMatch(/installed \/usr\/local\/bin\/gnm-agent \(sha256 [0-9a-f]{64}\)/);
+    expect((await host.run('sha256sum', ['/usr/local/bin/gnm-agent'])).split(' ')[0]).toBe(exe.sha256);
   });
 
   it('host.probe sees the sim GPUs through nvidia-smi on PATH, and Docker and Compose v2', async () => {
@@ -365,8 +370,7 @@ describe('the agent on a host without Node, driving the sim stack', () => {
         })),
       )
       .execute();
-    agent?.kill('SIGTERM');
-    await agent?.catch(() => undefined);
+    await stopAgent('SIGTERM');
     startAgent();
     for (const [i, h] of hostile_tasks.entries()) {
       const t = await finished(ids[i] ?? '');
@@ -391,10 +395,7 @@ describe('the agent on a host without Node, driving the sim stack', () => {
       async () => (await getTask(id)).events.some((e) => e.progress?.phase === 'start'),
       300_000,
     );
-    const pid = agent?.pid ?? 0;
-    expect(fs.readlinkSync(`/proc/${pid}/exe`)).toBe('/usr/local/bin/gnm-agent');
-    process.kill(pid, 'SIGKILL');
-    await agent?.catch(() => undefined);
+    await stopAgent('SIGKILL');
     const journal = JSON.parse(await host.readFile(`${STATE}/journal/${id}.json`)) as { state: string };
     expect(journal.state).toBe('started');
 

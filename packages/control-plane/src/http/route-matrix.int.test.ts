@@ -15,6 +15,9 @@ const PUBLIC = new Set([
   'POST /api/v1/invitations/accept',
   'GET /api/v1/instance',
   'POST /agent/v1/enroll',
+  'GET /install.sh',
+  'GET /agent/v1/gnm-agent-linux-x64',
+  'GET /agent/v1/gnm-agent-linux-x64.sha256',
 ]);
 const isPublicPath = (url: string) =>
   url === '/' || url.startsWith('/tuf/') || url.startsWith('/api/docs') || url === '/api/openapi.json';

@@ -57,6 +57,8 @@ export async function startTestControlPlane(
     reportIntervalMs?: number;
     /** The address to listen on and to print in install commands (a harness gateway); 127.0.0.1 by default. */
     listenHost?: string;
+    /** A built agent executable to serve at /agent/v1/… (else built from the sources on first request). */
+    agentBinary?: string;
   } = {},
 ): Promise<TestControlPlane> {
   const db = await freshDatabase(dialect);
@@ -71,6 +73,8 @@ export async function startTestControlPlane(
       logLevel: 'silent',
       publicUrl: `${tls.serve ? 'https' : 'http'}://${listenHost}:${port}`,
       reportIntervalMs: o.reportIntervalMs,
+      agentBinary: o.agentBinary,
+      dataDir,
     },
     db.db,
     { identity, tls },

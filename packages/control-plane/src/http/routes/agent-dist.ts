@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { AgentBinary } from '../../agent-dist/agent-binary.js';
+import { AGENT_PATH, renderInstallScript } from '../../agent-dist/install-script.js';
+
+/**
+ * What an install command downloads, without credentials (the host has none yet): the installer and
+ * the agent executable. Integrity does not come from authentication but from the pin the command
+ * carries (curl checks it for both downloads) and the digest the installer checks.
+ */
+export function registerAgentDistRoutes(
+  app: FastifyInstance,
+  o: { publicUrl: string; binary: AgentBinary; version: string },
+): void {
+  const unavailable = (e: unknown) => ({
+    type: 'about:blank',
+    title: 'The agent executable is not available',
+    status: 503,
+    detail: `${(e as Error).message}. Set GNM_AGENT_BINARY to a built gnm-agent (npm run agent:build), or run the control plane from the source tree.`,
+  });
+
+  app.get('/install.sh', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      const a = await o.binary.get();
+      reply.header('cache-control', 'no-store').type('text/x-shellscript; charset=utf-8');
+      return renderInstallScript({ publicUrl: o.publicUrl, sha256: a.sha256, version: o.version });
+    } catch (e) {
+      return reply.code(503).type('application/problem+json').send(unavailable(e));
+    }
+  });
+
+  app.get(AGENT_PATH, { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      const a = await o.binary.get();
+      reply
+        .header('content-length', a.bytes)
+        .header('x-checksum-sha256', a.sha256)
+        .header('cache-control', 'no-cache')
+        .header('content-disposition', 'attachment; filename="gnm-agent"')
+        .type('application/octet-stream');
+      return reply.send(fs.createReadStream(a.file));
+    } catch (e) {
+      return reply.code(503).type('application/problem+json').send(unavailable(e));
+    }
+  });
+
+  app.get(`${AGENT_PATH}.sha256`, { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      const a = await o.binary.get();
+      reply.type('text/plain; charset=utf-8');
+      return `${a.sha256}  gnm-agent\n`;
+    } catch (e) {
+      return reply.code(503).type('application/problem+json').send(unavailable(e));
+    }
+  });
+}
