@@ -13,8 +13,33 @@ import { checkPin } from '@gnm/protocol';
  * even serving stale or withheld files that look like the control plane's.
  */
 export class PinnedFetcher extends BaseFetcher {
+  /**
+   * One keep-alive pool per fetch (a bundle is ~25 files): the pin is checked on every new connection
+   * before it carries a request, so a reused connection is one that passed the check.
+   */
+  private readonly agent: https.Agent;
+
   constructor(private readonly tlsPin: string | null) {
     super();
+    const pin = tlsPin ?? '';
+    this.agent = new (class extends https.Agent {
+      override createConnection(...args: Parameters<https.Agent['createConnection']>) {
+        const socket = super.createConnection(...args) as TLSSocket;
+        socket.once('secureConnect', () => {
+          try {
+            checkPin(socket, pin);
+          } catch (e) {
+            socket.destroy(e as Error);
+          }
+        });
+        return socket;
+      }
+    })({ keepAlive: true, maxSockets: 2, rejectUnauthorized: false });
+  }
+
+  /** Closes the pooled connections (the fetch is over). */
+  close(): void {
+    this.agent.destroy();
   }
 
   fetch(url: string): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
@@ -22,7 +47,7 @@ export class PinnedFetcher extends BaseFetcher {
     return new Promise((resolve, reject) => {
       const req = (isHttps ? https : http).request(
         url,
-        { rejectUnauthorized: false, timeout: 30_000, agent: false },
+        { rejectUnauthorized: false, timeout: 30_000, agent: isHttps ? this.agent : false },
         (res) => {
           if (res.statusCode !== 200) {
             res.resume();
@@ -33,19 +58,6 @@ export class PinnedFetcher extends BaseFetcher {
       );
       req.on('error', reject);
       req.on('timeout', () => req.destroy(new Error(`${url}: timed out`)));
-      if (!isHttps) return void req.end();
-      // Nothing is requested until the server's key matches the pin. `agent: false`: a pooled,
-      // already-verified socket would skip this check, so every request gets its own connection.
-      req.on('socket', (socket) => {
-        const tlsSocket = socket as TLSSocket;
-        tlsSocket.once('secureConnect', () => {
-          try {
-            checkPin(tlsSocket, this.tlsPin ?? '');
-          } catch (e) {
-            req.destroy(e as Error);
-          }
-        });
-      });
       req.end();
     });
   }

@@ -14,6 +14,7 @@ import { PinnedFetcher } from '../bundles/pinned-fetcher.js';
 import { OperationFailure, type OperationContext } from '../operations/registry.js';
 import { SecretStore } from './secret-store.js';
 import { keptRelease, writeRecord } from './release-record.js';
+import { DockerApi } from '../compose/docker-api.js';
 import type { StackResult } from './result.js';
 import { composeFor, stepLogger, type StackDeps } from './stack-context.js';
 
@@ -68,17 +69,35 @@ export async function applyStack(
     });
     const compose = composeFor(d, ctx);
 
-    const services = (await compose.onRelease(rendered.composeArgs, ['config', '--services']))
-      .split('\n')
-      .filter(Boolean);
-    let pulled = 0;
-    ctx.emit({ progress: { phase: 'pull', done: 0, total: services.length, unit: 'services' } });
-    await compose.onRelease(rendered.composeArgs, ['pull', '--policy', 'missing'], {
-      onLine: stepLogger(ctx, (_line, verb) => {
-        if (verb === 'Pulled' || verb === 'Skipped')
-          ctx.emit({ progress: { phase: 'pull', done: ++pulled, total: services.length, unit: 'services' } });
-      }),
+    // Only missing images are pulled (checked on the engine's socket, milliseconds each): re-applying
+    // with everything present costs one compose run here, not a pull round-trip per image.
+    const docker = new DockerApi();
+    const images = [
+      ...new Set(
+        (await compose.onRelease(rendered.composeArgs, ['config', '--images'])).split('\n').filter(Boolean),
+      ),
+    ];
+    const missing: string[] = [];
+    for (const image of images) if (!(await docker.hasImage(image, ctx.signal))) missing.push(image);
+    ctx.emit({
+      progress: { phase: 'pull', done: images.length - missing.length, total: images.length, unit: 'images' },
     });
+    if (missing.length) {
+      let pulled = images.length - missing.length;
+      await compose.onRelease(rendered.composeArgs, ['pull', '--policy', 'missing'], {
+        onLine: stepLogger(ctx, (_line, verb) => {
+          if (verb === 'Pulled')
+            ctx.emit({
+              progress: {
+                phase: 'pull',
+                done: Math.min(++pulled, images.length),
+                total: images.length,
+                unit: 'images',
+              },
+            });
+        }),
+      });
+    }
 
     ctx.emit({ progress: { phase: 'start' }, log: `switching to release ${p.version} and starting it` });
     layout.switchTo(p.version);
@@ -92,7 +111,7 @@ export async function applyStack(
       throw await restorePrevious(e as Error, layout, previous, p.version, d, ctx);
     }
     layout.prune();
-    return { release: p.version, previous, role: p.role, containers: await compose.ps() };
+    return { release: p.version, previous, role: p.role, containers: await docker.projectContainers('join') };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -147,6 +166,8 @@ async function verifiedBundle(
       'bundle-unavailable',
       `bundle ${p.bundle} ${p.version} could not be fetched from the control plane: ${(e as Error).message}`,
     );
+  } finally {
+    fetcher.close();
   }
 }
 

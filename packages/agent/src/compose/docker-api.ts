@@ -1,0 +1,85 @@
+import http from 'node:http';
+import { OperationFailure } from '../operations/registry.js';
+import type { Container } from './compose-driver.js';
+
+/**
+ * The few Docker Engine API calls the agent makes on its hot paths (status reports, the end of an
+ * apply): an HTTP request on the engine's unix socket costs milliseconds, where each `docker` CLI run
+ * costs a process and ~50-100 ms. Plain node:http rather than dockerode: two read-only endpoints do not
+ * justify its dependency tree (ssh2 with an optional native add-on a single executable cannot load)
+ * in a daemon whose memory budget is 60 MB.
+ */
+export function dockerSocket(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.DOCKER_HOST;
+  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+}
+
+export class DockerApi {
+  constructor(private readonly socketPath = dockerSocket()) {}
+
+  private get<T>(path: string, signal?: AbortSignal): Promise<{ status: number; body: T | undefined }> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(
+        { socketPath: this.socketPath, path, timeout: 10_000, signal, headers: { host: 'docker' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            try {
+              resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as T) : undefined });
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('the Docker engine did not answer within 10 s')));
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES'
+            ? new OperationFailure(
+                'docker-unreachable',
+                `the Docker engine does not answer on ${this.socketPath} (${e.code}): start it with systemctl start docker`,
+              )
+            : e,
+        ),
+      );
+    });
+  }
+
+  /** Whether the engine has the image (by tag or digest reference). */
+  async hasImage(ref: string, signal?: AbortSignal): Promise<boolean> {
+    const r = await this.get(`/images/${encodeURIComponent(ref)}/json`, signal);
+    return r.status === 200;
+  }
+
+  /** The containers of a compose project, from their labels (no release on disk needed). */
+  async projectContainers(project: string, signal?: AbortSignal): Promise<Container[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
+    const r = await this.get<ApiContainer[]>(`/containers/json?all=1&filters=${filters}`, signal);
+    if (r.status !== 200 || !r.body)
+      throw new Error(`the Docker engine answered ${r.status} to a container list`);
+    return r.body
+      .map((c) => ({
+        service: c.Labels['com.docker.compose.service'] ?? '',
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        state: c.State,
+        health:
+          /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1]?.replace('health: ', '') ?? null,
+        status: c.Status,
+        exitCode: Number(/Exited \((\d+)\)/.exec(c.Status)?.[1] ?? 0),
+        image: c.Image,
+        configHash: c.Labels['com.docker.compose.config-hash'] ?? null,
+      }))
+      .sort((a, b) => a.service.localeCompare(b.service));
+  }
+}
+
+interface ApiContainer {
+  Names: string[];
+  Image: string;
+  State: string;
+  Status: string;
+  Labels: Record<string, string>;
+}
