@@ -91,7 +91,7 @@ export class ComposeDriver {
         image: r.Image,
         configHash: /com\.docker\.compose\.config-hash=([0-9a-f]+)/.exec(r.Labels)?.[1] ?? null,
       }))
-      .sort((a, b) => a.service.localeCompare(b.service));
+      .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0)); // not localeCompare: ICU collation data costs ~3 MB RSS
   }
 
   /** Stops the project's containers (by label, so it needs no release on disk). */

@@ -72,7 +72,7 @@ export class DockerApi {
         image: c.Image,
         configHash: c.Labels['com.docker.compose.config-hash'] ?? null,
       }))
-      .sort((a, b) => a.service.localeCompare(b.service));
+      .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0)); // not localeCompare: ICU collation data costs ~3 MB RSS
   }
 }
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { StackLayout } from '@gnm/bundle';
 import { HostProbe, probeHost } from '../probes/host-probe.js';
 import { ComposeDriver, Container } from '../compose/compose-driver.js';
 import type { Handlers } from './registry.js';
@@ -49,6 +48,8 @@ export function builtinOperations(o: {
     'stack.status': {
       result: StackStatus,
       run: async (_params, ctx) => {
+        // Loaded on use: @gnm/bundle brings the TUF client and a YAML parser an idle agent never needs.
+        const { StackLayout } = await import('@gnm/bundle');
         const layout = new StackLayout(o.stacksRoot);
         return {
           project,
