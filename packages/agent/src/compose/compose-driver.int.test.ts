@@ -37,6 +37,10 @@ describe('stack.status and stack.logs through the Compose driver', () => {
   init:
     image: ${base.ref}
     command: ["sh", "-c", "echo done; exit 3"]
+  flaky:
+    image: ${base.ref}
+    command: ["sh", "-c", "exit 1"]
+    restart: on-failure:2
 `,
     );
     const up = await exec(DOCKER, [
@@ -67,11 +71,20 @@ describe('stack.status and stack.logs through the Compose driver', () => {
     expect(s.project).toBe(project);
     expect(s.currentRelease).toBeNull();
     expect(s.containers.map((c) => [c.service, c.state])).toEqual([
+      ['flaky', 'exited'],
       ['init', 'exited'],
       ['node', 'running'],
     ]);
-    expect(s.containers[0]?.exitCode).toBe(3);
-    expect(s.containers[1]?.configHash).toMatch(/^[0-9a-f]{64}$/);
+    const [flaky, init, node] = s.containers as ((typeof s.containers)[number] & {
+      restartCount: number;
+      addresses: Record<string, string>;
+    })[];
+    expect(init?.exitCode).toBe(3);
+    expect(node?.configHash).toMatch(/^[0-9a-f]{64}$/);
+    // From the Engine API: restarts, and the address on the compose network (how internal ports are reached).
+    expect(flaky?.restartCount).toBe(2);
+    expect(node?.restartCount).toBe(0);
+    expect(node?.addresses[`${project}_default`]).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
   it('returns the last lines of one service, without terminal escapes or prefixes', async () => {
@@ -85,15 +98,25 @@ describe('stack.status and stack.logs through the Compose driver', () => {
   it('says what is wrong: an unknown service, a bad name, no Docker', async () => {
     const unknown = await run('stack.logs', { service: 'api', tail: 10 });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'no-such-service' } });
-    if (!unknown.ok) expect(unknown.error.message).toMatch(/it has init, node/);
+    if (!unknown.ok) expect(unknown.error.message).toMatch(/it has flaky, init, node/);
     const injected = await run('stack.logs', { service: 'node; cat /etc/shadow', tail: 10 });
     expect(injected).toMatchObject({ ok: false, error: { code: 'invalid-params' } });
-    const noDocker = await new Registry(
-      builtinOperations({ stacksRoot: dir, docker: '/nonexistent/docker', project }),
-    ).execute(
-      { type: 'op.request', opId: 'op_nodocker1', op: 'stack.status', params: {}, deadline: '' },
-      ctx(),
+    const noDocker = new Registry(
+      builtinOperations({
+        stacksRoot: dir,
+        docker: '/nonexistent/docker',
+        dockerSocket: '/nonexistent/docker.sock',
+        project,
+      }),
     );
-    expect(noDocker).toMatchObject({ ok: false, error: { code: 'docker-missing' } });
+    const req = (op: string, params: unknown) =>
+      noDocker.execute({ type: 'op.request', opId: 'op_nodocker1', op, params, deadline: '' }, ctx());
+    expect(await req('stack.logs', { service: 'node', tail: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'docker-missing' },
+    });
+    const unreachable = await req('stack.status', {});
+    expect(unreachable).toMatchObject({ ok: false, error: { code: 'docker-unreachable' } });
+    if (!unreachable.ok) expect(unreachable.error.message).toMatch(/systemctl start docker/);
   });
 });

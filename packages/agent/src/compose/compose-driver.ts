@@ -28,6 +28,9 @@ export const Container = z.object({
   image: z.string(),
   /** com.docker.compose.config-hash: which rendered release a container was created from. */
   configHash: z.string().nullable(),
+  /** From the Engine API (stack.status): restarts since creation, addresses on the compose networks. */
+  restartCount: z.number().optional(),
+  addresses: z.record(z.string(), z.string()).optional(),
 });
 export type Container = z.infer<typeof Container>;
 

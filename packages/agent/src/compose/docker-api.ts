@@ -15,7 +15,11 @@ export function dockerSocket(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export class DockerApi {
-  constructor(private readonly socketPath = dockerSocket()) {}
+  private readonly socketPath: string;
+
+  constructor(socketPath?: string) {
+    this.socketPath = socketPath ?? dockerSocket();
+  }
 
   private get<T>(path: string, signal?: AbortSignal): Promise<{ status: number; body: T | undefined }> {
     return new Promise((resolve, reject) => {
@@ -54,6 +58,32 @@ export class DockerApi {
     return r.status === 200;
   }
 
+  /**
+   * The containers of a project with what only an inspect tells: restart count, health and the
+   * address on each network — how the agent reaches internal ports (26657 on the compose network),
+   * never by publishing them.
+   */
+  async inspectProject(project: string, signal?: AbortSignal): Promise<Container[]> {
+    const list = await this.projectContainers(project, signal);
+    return Promise.all(
+      list.map(async (c) => {
+        const r = await this.get<ApiInspect>(`/containers/${encodeURIComponent(c.name)}/json`, signal);
+        if (r.status !== 200 || !r.body) return c;
+        const networks = r.body.NetworkSettings?.Networks ?? {};
+        return {
+          ...c,
+          health: r.body.State?.Health?.Status ?? c.health,
+          restartCount: r.body.RestartCount ?? 0,
+          addresses: Object.fromEntries(
+            Object.entries(networks)
+              .filter(([, n]) => n.IPAddress)
+              .map(([name, n]) => [name, n.IPAddress ?? '']),
+          ),
+        };
+      }),
+    );
+  }
+
   /** The containers of a compose project, from their labels (no release on disk needed). */
   async projectContainers(project: string, signal?: AbortSignal): Promise<Container[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
@@ -77,9 +107,16 @@ export class DockerApi {
 }
 
 interface ApiContainer {
+  Id: string;
   Names: string[];
   Image: string;
   State: string;
   Status: string;
   Labels: Record<string, string>;
+}
+
+interface ApiInspect {
+  RestartCount?: number;
+  State?: { Health?: { Status: string } };
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
 }

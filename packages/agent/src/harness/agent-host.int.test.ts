@@ -248,6 +248,20 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     expect(probe.gpus).toHaveLength(8);
     expect(probe.gpus[0]?.name).toBe('NVIDIA H100 80GB HBM3');
     expect(probe.findings.find((f) => f.check === 'compose')?.severity).toBe('ok');
+    // 8 × H100 SXM joined by NVLink (the real `nvidia-smi topo -m` capture) and no Fabric Manager running.
+    expect(probe.findings.find((f) => f.check === 'fabric-manager')).toMatchObject({
+      severity: 'critical',
+      fix: expect.stringMatching(/nvidia-fabricmanager-565/) as unknown,
+    });
+    expect(probe.findings.some((f) => f.check === 'clock')).toBe(true);
+
+    // The same host judged for a role: a network node needs no GPU; an ML node cannot start here.
+    type Preflight = { ready: boolean; findings: { check: string; severity: string }[] };
+    const network = (await run('host.preflight', { role: 'network' })).result as unknown as Preflight;
+    expect(network.findings.find((f) => f.check === 'fabric-manager')?.severity).toBe('info');
+    const ml = (await run('host.preflight', { role: 'mlnode' })).result as unknown as Preflight;
+    expect(ml.ready).toBe(false);
+    expect(ml.findings.find((f) => f.check === 'fabric-manager')?.severity).toBe('critical');
   });
 
   it('stack.apply fetches the signed bundle, pulls from the registry host and starts release 1', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HostProbe, probeHost } from '../probes/host-probe.js';
 import { ComposeDriver, Container } from '../compose/compose-driver.js';
+import { DockerApi } from '../compose/docker-api.js';
 import type { Handlers } from './registry.js';
 import type { StackDeps } from '../stack/stack-context.js';
 import { StackResult } from '../stack/result.js';
@@ -23,6 +24,8 @@ export function builtinOperations(o: {
   nvidiaSmi?: string;
   /** The compose project (always `join` on hosts; tests use their own). */
   project?: string;
+  /** The engine's unix socket (default: DOCKER_HOST or /var/run/docker.sock). */
+  dockerSocket?: string;
   stack?: StackDeps;
 }): Handlers {
   const project = o.project ?? 'join';
@@ -55,7 +58,7 @@ export function builtinOperations(o: {
           project,
           currentRelease: layout.current() ?? null,
           previousRelease: layout.previous() ?? null,
-          containers: await new ComposeDriver({ docker: o.docker, project, signal: ctx.signal }).ps(),
+          containers: await new DockerApi(o.dockerSocket).inspectProject(project, ctx.signal),
         };
       },
     },
@@ -68,6 +71,20 @@ export function builtinOperations(o: {
           p.tail,
         ),
       }),
+    },
+    'host.preflight': {
+      result: HostProbe.extend({ role: z.enum(['network', 'mlnode', 'full']), ready: z.boolean() }),
+      run: async (p, ctx) => {
+        ctx.emit({ progress: { phase: 'probing' } });
+        const probe = await probeHost({
+          stacksRoot: o.stacksRoot,
+          docker: o.docker,
+          nvidiaSmi: o.nvidiaSmi,
+          signal: ctx.signal,
+        });
+        const findings = forRole(probe.findings, p.role);
+        return { ...probe, findings, role: p.role, ready: !findings.some((f) => f.severity === 'critical') };
+      },
     },
     'host.probe': {
       result: HostProbe,
@@ -82,4 +99,26 @@ export function builtinOperations(o: {
       },
     },
   };
+}
+
+const GPU_CHECKS = new Set(['gpus', 'nvidia-runtime', 'fabric-manager']);
+
+/**
+ * The probe's findings as they matter for a role: a network node needs no GPU, so GPU findings are
+ * only information there; an ML node without any NVIDIA driver cannot run at all.
+ */
+export function forRole(
+  findings: HostProbe['findings'],
+  role: 'network' | 'mlnode' | 'full',
+): HostProbe['findings'] {
+  return findings.map((f) => {
+    if (!GPU_CHECKS.has(f.check)) return f;
+    if (role === 'network')
+      return f.severity === 'ok'
+        ? f
+        : { ...f, severity: 'info', message: `${f.message} (not needed for a network node)` };
+    if (f.check === 'gpus' && f.severity === 'info')
+      return { ...f, severity: 'critical', message: `${f.message}; an ML node needs NVIDIA GPUs` };
+    return f;
+  });
 }

@@ -159,6 +159,22 @@ export async function probeHost(o: ProbeOptions): Promise<HostProbe> {
         const topo = await runCommand(nvidiaSmi, ['topo', '-m'], { signal: o.signal });
         if (topo.code === 0) nvlink = parseTopology(topo.stdout);
       }
+      // HGX/DGX boards join their GPUs through NVSwitches: without Fabric Manager running, CUDA sees
+      // the GPUs but fails to initialise them (error 802) and the ML node never loads a model.
+      if (nvlink?.allPairsNvlink && gpus.length >= 4) {
+        const fm = await runCommand('systemctl', ['is-active', 'nvidia-fabricmanager'], { signal: o.signal });
+        const running = fm.code === 0 || processRunning('nv-fabricmanager', o.procRoot);
+        findings.push(
+          running
+            ? { check: 'fabric-manager', severity: 'ok', message: 'NVIDIA Fabric Manager is running' }
+            : {
+                check: 'fabric-manager',
+                severity: 'critical',
+                message: `${gpus.length} GPUs joined by NVLink/NVSwitch and NVIDIA Fabric Manager is not running: CUDA cannot use them`,
+                fix: `apt-get install nvidia-fabricmanager-${(gpus[0]?.driverVersion ?? '').split('.')[0] ?? '<driver major>'} && systemctl enable --now nvidia-fabricmanager`,
+              },
+        );
+      }
       if (!nvidiaRuntime)
         findings.push({
           check: 'nvidia-runtime',
@@ -170,6 +186,8 @@ export async function probeHost(o: ProbeOptions): Promise<HostProbe> {
       findings.push({ check: 'gpus', severity: 'warning', message: (e as Error).message });
     }
   }
+
+  findings.push(await clockFinding(o.signal));
 
   const ports = listeningPorts(o.procRoot);
   const busy = GONKA_HOST_PORTS.filter((p) => ports.includes(p));
@@ -193,5 +211,43 @@ export async function probeHost(o: ProbeOptions): Promise<HostProbe> {
     nvlink,
     portsInUse: busy,
     findings,
+  };
+}
+
+/** Whether a process with this command name runs (from /proc, like the port check). */
+function processRunning(comm: string, procRoot = '/proc'): boolean {
+  try {
+    return fs.readdirSync(procRoot).some((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        return fs.readFileSync(`${procRoot}/${pid}/comm`, 'utf8').trim() === comm;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Clock sync: the chain rejects blocks and signatures far off its time, and PoC windows are timed; an
+ * unsynchronised clock is a warning with the command that fixes it.
+ */
+async function clockFinding(signal?: AbortSignal): Promise<Finding> {
+  const r = await runCommand('timedatectl', ['show', '--property=NTPSynchronized', '--value'], { signal });
+  const synced =
+    r.code === 0 ? r.stdout.trim() === 'yes' : fs.existsSync('/run/systemd/timesync/synchronized');
+  if (synced) return { check: 'clock', severity: 'ok', message: 'the clock is synchronised (NTP)' };
+  if (r.code !== 0 && (processRunning('chronyd') || processRunning('ntpd')))
+    return { check: 'clock', severity: 'ok', message: 'a time daemon (chrony or ntpd) runs' };
+  return {
+    check: 'clock',
+    severity: 'warning',
+    message:
+      r.code === 0
+        ? 'the clock is not synchronised: block signing and PoC windows need the right time'
+        : 'cannot tell whether the clock is synchronised (no timedatectl, chrony or ntpd found)',
+    fix: 'timedatectl set-ntp true (systemd-timesyncd), or apt-get install chrony',
   };
 }
