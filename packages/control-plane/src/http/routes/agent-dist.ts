@@ -29,28 +29,48 @@ export function registerAgentDistRoutes(
     }
   });
 
-  app.get(AGENT_PATH, { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      const a = await o.binary.get();
-      reply
-        .header('content-length', a.bytes)
-        .header('x-checksum-sha256', a.sha256)
-        .header('cache-control', 'no-cache')
-        .header('content-disposition', 'attachment; filename="gnm-agent"')
-        .type('application/octet-stream');
-      return reply.send(fs.createReadStream(a.file));
-    } catch (e) {
-      return reply.code(503).type('application/problem+json').send(unavailable(e));
-    }
-  });
+  app.get(
+    AGENT_PATH,
+    {
+      schema: {
+        tags: ['agent'],
+        summary: 'The gnm-agent executable (Linux x86-64)',
+        description:
+          'What the installer downloads (with the TLS pin of the install command). Public: no host has credentials yet. Header X-Checksum-Sha256 carries its digest; the installer checks the digest embedded in /install.sh.',
+      },
+    },
+    async (_req, reply) => {
+      try {
+        const a = await o.binary.get();
+        reply
+          .header('content-length', a.bytes)
+          .header('x-checksum-sha256', a.sha256)
+          .header('cache-control', 'no-cache')
+          .header('content-disposition', 'attachment; filename="gnm-agent"')
+          .type('application/octet-stream');
+        return reply.send(fs.createReadStream(a.file));
+      } catch (e) {
+        return reply.code(503).type('application/problem+json').send(unavailable(e));
+      }
+    },
+  );
 
-  app.get(`${AGENT_PATH}.sha256`, { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      const a = await o.binary.get();
-      reply.type('text/plain; charset=utf-8');
-      return `${a.sha256}  gnm-agent\n`;
-    } catch (e) {
-      return reply.code(503).type('application/problem+json').send(unavailable(e));
-    }
-  });
+  app.get(
+    `${AGENT_PATH}.sha256`,
+    {
+      schema: {
+        tags: ['agent'],
+        summary: 'The SHA-256 of the gnm-agent executable (sha256sum format)',
+      },
+    },
+    async (_req, reply) => {
+      try {
+        const a = await o.binary.get();
+        reply.type('text/plain; charset=utf-8');
+        return `${a.sha256}  gnm-agent\n`;
+      } catch (e) {
+        return reply.code(503).type('application/problem+json').send(unavailable(e));
+      }
+    },
+  );
 }
