@@ -423,6 +423,31 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     expect(done.state).toBe('done');
   });
 
+  it('the single executable holds no listening socket', async () => {
+    const { pid } = JSON.parse(await host.readFile(`${STATE}/status.json`)) as { pid: number };
+    const inodes = new Set(
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((x): x is string => Boolean(x)),
+    );
+    expect(inodes.size).toBeGreaterThan(0); // its outbound connection
+    const listening: string[] = [];
+    for (const f of ['tcp', 'tcp6', 'udp', 'udp6'])
+      for (const line of fs.readFileSync(`/proc/${pid}/net/${f}`, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols[9] && inodes.has(cols[9]) && (cols[3] === '0A' || f.startsWith('udp')))
+          listening.push(`${f} ${cols[1] ?? ''}`);
+      }
+    expect(listening).toEqual([]);
+  });
+
   it('stack.stop stops the containers and keeps them', async () => {
     const t = await run('stack.stop');
     expect(t.state, JSON.stringify(t.error)).toBe('succeeded');
@@ -441,5 +466,24 @@ describe('the agent on a host without Node, driving the sim stack', () => {
         .split('\n')
         .every((s) => s === 'exited'),
     ).toBe(true);
+  });
+
+  it('does not talk to a server that cannot prove the pinned control-plane identity', async () => {
+    await stopAgent('SIGTERM');
+    const config = JSON.parse(await host.readFile(`${STATE}/agent.json`)) as { cpFingerprint: string };
+    await host.writeFile(
+      `${STATE}/agent.json`,
+      JSON.stringify({ ...config, cpFingerprint: 'f'.repeat(64) }),
+      '0600',
+    );
+    startAgent();
+    await until('the refusal', async () =>
+      output.includes('did not prove the pinned control-plane identity'),
+    );
+    const id = await submit('host.probe');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await getTask(id)).state).toBe('queued');
+    const h = await cp.call<{ presence: string }>(cp.owner, 'GET', `/api/v1/hosts/${hostId}`);
+    expect(h.body.presence).not.toBe('online');
   });
 });
