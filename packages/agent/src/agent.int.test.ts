@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestControlPlane, type TestControlPlane } from '@gnm/control-plane/testing';
+import { listeningSocketsOf } from '@gnm/testkit';
 
 /**
  * The real agent process against a real control plane (HTTPS, self-signed, pinned): enrollment with
@@ -152,29 +153,8 @@ describe('gnm-agent against a real control plane', () => {
 
   it('holds no listening socket', () => {
     const pid = daemon?.pid ?? 0;
-    const inodes = new Set(
-      fs
-        .readdirSync(`/proc/${pid}/fd`)
-        .map((fd) => {
-          try {
-            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-          } catch {
-            return undefined;
-          }
-        })
-        .filter((x): x is string => Boolean(x)),
-    );
-    expect(inodes.size).toBeGreaterThan(0); // it does hold its outbound connection
-    const listening: string[] = [];
-    for (const f of ['tcp', 'tcp6', 'udp', 'udp6']) {
-      for (const line of fs.readFileSync(`/proc/${pid}/net/${f}`, 'utf8').split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        const state = cols[3];
-        const inode = cols[9];
-        if (inode && inodes.has(inode) && (state === '0A' || f.startsWith('udp')))
-          listening.push(`${f} ${cols[1] ?? ''}`);
-      }
-    }
+    const { sockets, listening } = listeningSocketsOf(pid);
+    expect(sockets).toBeGreaterThan(0); // it does hold its outbound connection
     expect(listening).toEqual([]);
   });
 

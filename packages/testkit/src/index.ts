@@ -11,3 +11,4 @@ export { gonkaFixturesDir, joinDir, filledConfigEnv, REPO_ROOT } from './fixture
 export { DOCKER_BIN } from './paths.js';
 export { PRIVATE_OVERLAYS } from './mount-ns.js';
 export { startPostgres, type TestPostgres } from './postgres.js';
+export { listeningSocketsOf } from './procfs.js';

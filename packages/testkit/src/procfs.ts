@@ -105,3 +105,30 @@ export function cgroupDirs(prefix: string): string[] {
   for (const r of roots) walk(r, 0);
   return out;
 }
+
+/**
+ * The listening sockets a process holds (TCP LISTEN, any UDP), from /proc: its socket inodes matched
+ * against the tables of its own network namespace. Used to prove an agent never listens.
+ */
+export function listeningSocketsOf(pid: number): { sockets: number; listening: string[] } {
+  const inodes = new Set(
+    fs
+      .readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => {
+        try {
+          return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        } catch {
+          return undefined; // closed meanwhile
+        }
+      })
+      .filter((x): x is string => Boolean(x)),
+  );
+  const listening: string[] = [];
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6'])
+    for (const line of fs.readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[9] && inodes.has(cols[9]) && (cols[3] === '0A' || table.startsWith('udp')))
+        listening.push(`${table} ${cols[1] ?? ''}`);
+    }
+  return { sockets: inodes.size, listening };
+}
