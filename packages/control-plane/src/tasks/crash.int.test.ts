@@ -169,6 +169,12 @@ describe('crash safety: kill -9 the control plane mid-task (SQLite, real process
   });
 
   it('a task queued for an offline host survives kill -9 and is delivered once when the host connects', async () => {
+    // The first case's agent has closed its socket; the server must have seen it go, or the task below
+    // would be sent to that closing connection (and journaled there as started) instead of queued.
+    await until(
+      async () =>
+        (await api<{ presence: string }>('GET', `/api/v1/hosts/${hostId}`)).body.presence !== 'online',
+    );
     const queued = await api<{ id: string; state: string }>('POST', `/api/v1/hosts/${hostId}/tasks`, {
       op: 'host.probe',
     });
