@@ -10,6 +10,7 @@ import { AgentState, AgentStateError } from './state/agent-state.js';
 import { probeHost } from './probes/host-probe.js';
 import { OPERATIONS } from '@gnm/protocol';
 import { ComposeDriver } from './compose/compose-driver.js';
+import { DockerApi } from './compose/docker-api.js';
 import { OperationFailure } from './operations/registry.js';
 import { UnitError, renderUnit } from './install/systemd-unit.js';
 
@@ -74,10 +75,11 @@ program
 
 program
   .command('status')
-  .description('enrollment and connection state of this host')
+  .description("enrollment and connection state of this host, and its stack's release and containers")
   .addOption(stateDir)
+  .addOption(stacksRoot)
   .addOption(json)
-  .action((o: { stateDir: string; json?: boolean }) => {
+  .action(async (o: { stateDir: string; stacksRoot: string; json?: boolean }) => {
     const state = new AgentState(o.stateDir);
     const config = state.loadConfig();
     type Daemon = { pid: number; connected: boolean; at: string; fatal: string | null };
@@ -90,14 +92,38 @@ program
     };
     const daemon = readDaemon();
     const running = daemon ? fs.existsSync(`/proc/${daemon.pid}`) : false;
+    const release = (name: 'current' | 'previous') => {
+      try {
+        return path.basename(fs.readlinkSync(path.join(o.stacksRoot, 'join', name)));
+      } catch {
+        return null; // nothing applied yet
+      }
+    };
+    const containers = await new DockerApi().projectContainers('join').catch((e: Error) => e);
+    const stack = {
+      currentRelease: release('current'),
+      previousRelease: release('previous'),
+      containers: containers instanceof Error ? null : containers,
+      dockerError: containers instanceof Error ? containers.message : null,
+    };
     if (o.json)
-      return console.log(JSON.stringify({ ...config, daemon: daemon ? { ...daemon, running } : null }));
+      return console.log(
+        JSON.stringify({ ...config, daemon: daemon ? { ...daemon, running } : null, stack }),
+      );
     console.log(`host:           ${config.hostName} (${config.hostId})`);
     console.log(`agent:          ${config.agentId}, version ${AGENT_VERSION}`);
     console.log(`control plane:  ${config.controlPlane}`);
     console.log(
       `daemon:         ${!daemon ? 'never started' : !running ? 'not running' : daemon.connected ? 'running, connected' : 'running, not connected'}${daemon?.fatal ? ` — ${daemon.fatal}` : ''}`,
     );
+    console.log(
+      `stack:          ${stack.currentRelease ? `release ${stack.currentRelease}${stack.previousRelease ? ` (previous ${stack.previousRelease})` : ''}` : 'nothing applied yet'}`,
+    );
+    if (stack.dockerError) console.log(`containers:     unknown — ${stack.dockerError}`);
+    for (const c of stack.containers ?? [])
+      console.log(
+        `  ${c.service.padEnd(14)}${c.state}${c.health ? ` (${c.health})` : ''}${c.state === 'exited' ? `, exit ${c.exitCode}` : ''}`,
+      );
   });
 
 program

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --import tsx
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { build } from 'esbuild';
  */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(HERE, '../main.ts');
+const execFileAsync = promisify(execFile);
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export async function buildExecutable(
@@ -38,17 +40,23 @@ export async function buildExecutable(
     config,
     JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }),
   );
-  const run = (file: string, args: string[]) => {
-    const r = spawnSync(file, args, { encoding: 'utf8' });
-    if (r.status !== 0)
-      throw new Error(`${path.basename(file)} ${args[0] ?? ''} failed: ${r.stderr || r.stdout}`);
+  // Asynchronous: the control plane builds this on its first agent download and keeps serving meanwhile.
+  const run = async (file: string, args: string[]) => {
+    try {
+      await execFileAsync(file, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    } catch (e) {
+      const err = e as { stderr?: string; stdout?: string; message: string };
+      throw new Error(
+        `${path.basename(file)} ${args[0] ?? ''} failed: ${err.stderr || err.stdout || err.message}`,
+      );
+    }
   };
-  run(process.execPath, ['--experimental-sea-config', config]);
+  await run(process.execPath, ['--experimental-sea-config', config]);
   const file = path.join(outDir, 'gnm-agent');
   fs.copyFileSync(fs.realpathSync(process.execPath), file);
   fs.chmodSync(file, 0o755);
   const postject = path.resolve(HERE, '../../../../node_modules/postject/dist/cli.js');
-  run(process.execPath, [postject, file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+  await run(process.execPath, [postject, file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
   for (const f of [bundle, blob, config]) fs.rmSync(f);
   const data = fs.readFileSync(file);
   return { file, sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length };

@@ -295,7 +295,10 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     expect(t.result).toMatchObject({ project: 'join', currentRelease: V[0], previousRelease: null });
     expect((t.result as { containers: unknown[] }).containers.length).toBeGreaterThan(3);
     // The same, locally on the host, for the operator: status and the log tail of one service.
-    expect(await host.run('/usr/local/bin/gnm-agent', ['status'])).toMatch(/daemon: +running, connected/);
+    const status = await host.run('/usr/local/bin/gnm-agent', ['status']);
+    expect(status).toMatch(/daemon: +running, connected/);
+    expect(status).toMatch(new RegExp(`stack: +release ${V[0].replace(/\./g, '\\.')}`));
+    expect(status).toMatch(/\n {2}node +running/);
     const logs = JSON.parse(
       await host.run('/usr/local/bin/gnm-agent', ['logs', 'node', '--tail', '5', '--json']),
     ) as { lines: string[] };
