@@ -22,6 +22,9 @@ describe('the install script', () => {
     expect(s).toContain(`AGENT_URL='https://cp.example.org:8443/it'\\''s/agent/v1/gnm-agent-linux-x64'`);
     expect(s.indexOf('sha256sum "$TMP"')).toBeLessThan(s.indexOf('mv -f "$TMP"'));
     expect(s).toContain('--pinnedpubkey "$TLS_PIN"');
+    // The installed file leaves the page cache before the agent starts (resident memory, see the script).
+    expect(s.indexOf('iflag=nocache')).toBeGreaterThan(s.indexOf('mv -f "$TMP"'));
+    expect(s.indexOf('iflag=nocache')).toBeLessThan(s.indexOf('gnm-agent" run'));
   });
 
   it('refuses a digest that is not 64 hex digits', () => {

@@ -90,6 +90,10 @@ GOT=$(sha256sum "$TMP" | cut -d' ' -f1)
 chmod 0755 "$TMP"
 mv -f "$TMP" "$PREFIX/gnm-agent"
 trap - EXIT INT TERM
+# The file just written sits in the page cache in large folios, and a process mapping it keeps whole
+# folios resident (measured: 68 MB instead of 55 MB for the idle agent). Dropping it from the cache
+# makes the agent map only the pages it uses, as after a reboot. Best effort: GNU dd only.
+dd if="$PREFIX/gnm-agent" iflag=nocache count=0 status=none 2>/dev/null || true
 echo "gnm-agent install: installed $PREFIX/gnm-agent (sha256 $GOT)"
 
 if "$PREFIX/gnm-agent" status --state-dir "$STATE_DIR" --json >/dev/null 2>&1; then
