@@ -4,3 +4,10 @@ export * as publicApi from './schemas/public.js';
 export * as mlnode from './schemas/mlnode.js';
 export { intish, bigIntString } from './schemas/common.js';
 export { GOLDEN_SCHEMAS, loadGolden, goldenDir, type GoldenFile } from './golden.js';
+export {
+  checkAccountPubkey,
+  detectColdKey,
+  findColdKeyMaterial,
+  type ColdKeyFinding,
+  type ColdKeyKind,
+} from './keys/cold-key-guard.js';
