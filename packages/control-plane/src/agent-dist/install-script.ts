@@ -109,7 +109,7 @@ if [ "$FOREGROUND" = 1 ]; then
   exec "$PREFIX/gnm-agent" run --state-dir "$STATE_DIR" --stacks-root "$STACKS_ROOT"
 fi
 command -v systemctl >/dev/null 2>&1 ||
-  fail "systemd is not available on this host: start the agent with '$PREFIX/gnm-agent run --state-dir $STATE_DIR --stacks-root $STACKS_ROOT' under your service manager"
+  fail "systemd is not available on this host; the agent is installed and enrolled but not started. Run it in the foreground with '$PREFIX/gnm-agent run --state-dir $STATE_DIR --stacks-root $STACKS_ROOT' under your service manager (or run the install command again with --foreground)"
 "$PREFIX/gnm-agent" install-unit --exec "$PREFIX/gnm-agent" --state-dir "$STATE_DIR" --stacks-root "$STACKS_ROOT" --unit-dir "$UNIT_DIR"
 systemctl daemon-reload
 systemctl enable --now gnm-agent.service
