@@ -11,3 +11,4 @@ export {
   type ColdKeyFinding,
   type ColdKeyKind,
 } from './keys/cold-key-guard.js';
+export { NodeHealthFacts } from './health/facts.js';

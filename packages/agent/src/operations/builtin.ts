@@ -5,6 +5,8 @@ import { DockerApi } from '../compose/docker-api.js';
 import type { Handlers } from './registry.js';
 import type { StackDeps } from '../stack/stack-context.js';
 import { StackResult } from '../stack/result.js';
+import { NodeHealthFacts } from '@gnm/gonka/health-facts';
+import { DeployResult, KeysBackupResult, ModelDownloadResult, RegisterResult } from '../node/results.js';
 
 const StackStatus = z.object({
   project: z.string(),
@@ -43,6 +45,26 @@ export function builtinOperations(o: {
         'stack.stop': {
           result: z.object({ stopped: z.array(z.string()) }),
           run: async (_p, ctx) => (await import('../stack/rollback.js')).stopStack(ctx, stack),
+        },
+        'node.deploy': {
+          result: DeployResult,
+          run: async (p, ctx) => (await import('../node/deploy.js')).deployNode(p, ctx, stack),
+        },
+        'node.register': {
+          result: RegisterResult,
+          run: async (_p, ctx) => (await import('../node/register.js')).registerNode(ctx, stack),
+        },
+        'node.model.download': {
+          result: ModelDownloadResult,
+          run: async (p, ctx) => (await import('../node/model-download.js')).downloadModel(p, ctx, stack),
+        },
+        'node.health': {
+          result: NodeHealthFacts,
+          run: async (_p, ctx) => (await import('../node/health.js')).readNodeHealth(ctx, stack),
+        },
+        'keys.backup': {
+          result: KeysBackupResult,
+          run: async (p, ctx) => (await import('../keys/backup.js')).backupKeys(p, ctx, stack),
         },
       }
     : {};

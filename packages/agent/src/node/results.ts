@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { Container } from '../compose/compose-driver.js';
+
+/** Result schemas of the node operations (one place, so the agent and its tests agree). */
+export const DeployResult = z.object({
+  release: z.string(),
+  previous: z.string().nullable(),
+  role: z.enum(['network', 'mlnode', 'full']),
+  containers: z.array(Container),
+  /** Public data of the warm key made (or found) on the host; null for an ML-node-only host. */
+  warmKey: z
+    .object({
+      name: z.string(),
+      address: z.string(),
+      pubkey: z.string(),
+      created: z.boolean(),
+      /** Where the mnemonic is kept on the host (never its content). */
+      mnemonicFile: z.string().nullable(),
+    })
+    .nullable(),
+  /** Preflight findings the operator accepted by name. */
+  accepted: z.array(z.string()),
+});
+export type DeployResult = z.infer<typeof DeployResult>;
+
+export const RegisterResult = z.object({
+  warmAddress: z.string(),
+  accountAddress: z.string().nullable(),
+  consensusKey: z.string(),
+  publicUrl: z.string(),
+  /** Already a participant: registration was not sent again. */
+  alreadyRegistered: z.boolean(),
+  output: z.string(),
+});
+export type RegisterResult = z.infer<typeof RegisterResult>;
+
+export const ModelDownloadResult = z.object({
+  model: z.string(),
+  status: z.string(),
+  /** True when the weights were already complete (nothing was downloaded). */
+  alreadyPresent: z.boolean(),
+  availableGb: z.number().nullable(),
+  elapsedSeconds: z.number().nullable(),
+});
+export type ModelDownloadResult = z.infer<typeof ModelDownloadResult>;
+
+export const KeysBackupResult = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  bytes: z.number(),
+  recipient: z.string(),
+  /** What the file holds, by path relative to the stack's state folder (never the content). */
+  contents: z.array(z.string()),
+});
+export type KeysBackupResult = z.infer<typeof KeysBackupResult>;
