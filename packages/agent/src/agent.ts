@@ -76,7 +76,7 @@ export class Agent {
    */
   async reconcile(): Promise<void> {
     for (const entry of this.journal.interrupted()) {
-      if (entry.op === 'stack.apply' || entry.op === 'stack.rollback') {
+      if (entry.op === 'stack.apply' || entry.op === 'stack.rollback' || entry.op === 'node.deploy') {
         this.journal.finish(entry, await this.recoverStack(entry));
         continue;
       }
@@ -115,6 +115,11 @@ export class Agent {
         'warn',
         `operation ${entry.opId} (${entry.op}) was interrupted by a restart; the stack was brought to release ${state?.release ?? 'none'}`,
       );
+      if (entry.op === 'node.deploy')
+        return fail(
+          'interrupted',
+          `the agent restarted during node.deploy; the stack was brought to release ${state?.release ?? 'none'}: deploy again (it picks up where it stopped and keeps the warm key)`,
+        );
       if (!state)
         return fail(
           'interrupted',

@@ -64,12 +64,14 @@ export class ComposeDriver {
   async onRelease(
     composeArgs: readonly string[],
     command: string[],
-    o: { timeoutMs?: number; onLine?: (line: string) => void } = {},
+    o: { timeoutMs?: number; onLine?: (line: string) => void; input?: string; quiet?: boolean } = {},
   ): Promise<string> {
     const r = await streamCommand(this.o.docker ?? 'docker', [...composeArgs, ...command], {
       timeoutMs: o.timeoutMs ?? 30 * 60_000,
       signal: this.o.signal,
       onLine: o.onLine,
+      input: o.input,
+      quiet: o.quiet,
     });
     return checked(r, command[0] ?? '');
   }

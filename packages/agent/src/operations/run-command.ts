@@ -49,13 +49,22 @@ export function runCommand(
 export function streamCommand(
   file: string,
   args: readonly string[],
-  o: { timeoutMs?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void },
+  o: {
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    onLine?: (line: string) => void;
+    /** Written to the program's stdin, then closed: how passwords reach a program (never argv or env). */
+    input?: string;
+    /** Lines are not forwarded to onLine nor kept (output that may hold a secret, e.g. a new key's mnemonic). */
+    quiet?: boolean;
+  },
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       env: o.env ?? process.env,
       shell: false,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       signal: o.signal,
       timeout: o.timeoutMs ?? 30 * 60_000,
     });
@@ -73,8 +82,12 @@ export function streamCommand(
       const keep = kept[name];
       keep.push(line);
       if (keep.length > 200) keep.shift();
-      if (line.trim()) o.onLine?.(line);
+      if (line.trim() && !o.quiet) o.onLine?.(line);
     };
+    if (o.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined); // the program may exit without reading it all
+      child.stdin.end(o.input);
+    }
     if (child.stdout) listen(child.stdout, 'stdout');
     if (child.stderr) listen(child.stderr, 'stderr');
     let missing = false;

@@ -8,6 +8,7 @@ import {
   fetchBundle,
   renderRelease,
   type BundleManifest,
+  type RenderedRelease,
 } from '@gnm/bundle';
 import type { OPERATIONS } from '@gnm/protocol';
 import { PinnedFetcher } from '../bundles/pinned-fetcher.js';
@@ -26,11 +27,20 @@ export type ApplyParams = z.infer<(typeof OPERATIONS)['stack.apply']>;
  * images, then switch `current` and `compose up`. Nothing running changes until the images are on
  * the host; if `up` fails, the previous release is switched back and started again.
  */
+/**
+ * How a switched release is started. The default is one `compose up` of everything; node.deploy
+ * passes the ordered Gonka bring-up (tmkms and node, RPC, warm key, the rest). `up(args)` runs
+ * `compose up --detach --no-build [--force-recreate] …args` on the release; a throw restores the
+ * previous release as a failed `up` does.
+ */
+export type BringUp = (up: (args: string[]) => Promise<void>, release: RenderedRelease) => Promise<void>;
+
 export async function applyStack(
   p: ApplyParams,
   ctx: OperationContext,
   d: StackDeps,
   opId: string,
+  bringUp?: BringUp,
 ): Promise<StackResult> {
   const layout = new StackLayout(d.stacksRoot);
   const previous = layout.current() ?? null;
@@ -101,12 +111,16 @@ export async function applyStack(
 
     ctx.emit({ progress: { phase: 'start' }, log: `switching to release ${p.version} and starting it` });
     layout.switchTo(p.version);
-    const up = ['up', '--detach', '--remove-orphans', '--no-build'];
+    const up = ['up', '--detach', '--no-build'];
     // Re-applying the running version replaced its files: every container is recreated so none keeps
     // a mount of the replaced folder.
     if (previous === p.version) up.push('--force-recreate');
+    const runUp = async (args: string[]) => {
+      await compose.onRelease(rendered.composeArgs, [...up, ...args], { onLine: stepLogger(ctx) });
+    };
     try {
-      await compose.onRelease(rendered.composeArgs, up, { onLine: stepLogger(ctx) });
+      if (bringUp) await bringUp(runUp, rendered);
+      else await runUp(['--remove-orphans']);
     } catch (e) {
       throw await restorePrevious(e as Error, layout, previous, p.version, d, ctx);
     }

@@ -16,6 +16,11 @@ const GENERATED = new Set(['KEYRING_PASSWORD']);
 export class SecretStore {
   constructor(readonly dir: string) {}
 
+  /** Where a secret lives on the host (told to the operator; never its content). */
+  path(name: string): string {
+    return this.file(name);
+  }
+
   private file(name: string): string {
     if (!NAME.test(name)) throw new Error(`invalid secret name ${JSON.stringify(name)}`);
     return path.join(this.dir, name);
@@ -31,7 +36,7 @@ export class SecretStore {
   }
 
   /** Never overwrites: an existing secret (a keyring password in use) is kept as it is. */
-  private create(name: string, value: string): void {
+  put(name: string, value: string): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     if (this.get(name) !== undefined) return;
     writeFileAtomic(this.file(name), `${value}\n`, 0o600);
@@ -46,7 +51,7 @@ export class SecretStore {
     for (const [name, spec] of Object.entries(params)) {
       if (spec.kind !== 'secret') continue;
       if (this.get(name) === undefined && spec.required && GENERATED.has(name))
-        this.create(name, crypto.randomBytes(24).toString('base64url'));
+        this.put(name, crypto.randomBytes(24).toString('base64url'));
       const v = this.get(name);
       if (v !== undefined) out[name] = v;
     }

@@ -1,0 +1,66 @@
+import http from 'node:http';
+import { OperationFailure, type OperationContext } from '../operations/registry.js';
+import type { DockerApi } from '../compose/docker-api.js';
+
+/**
+ * JSON over HTTP to a service of the `join` stack at its address on the compose network: how the
+ * agent reaches internal ports (26657, 9000, 9200, 8080) without publishing them. node:http rather
+ * than fetch: it is already loaded, undici is not (the idle agent's memory budget).
+ */
+export async function containerJson(
+  docker: DockerApi,
+  service: string,
+  port: number,
+  path: string,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const c = (await docker.inspectProject('join', signal)).find((x) => x.service === service);
+  const address = Object.values(c?.addresses ?? {})[0];
+  if (!c || !address) throw new Error(`no running ${service} container with an address`);
+  return getJson(`http://${address}:${port}${path}`, signal);
+}
+
+export function getJson(url: string, signal: AbortSignal, timeoutMs = 5000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { signal, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 400) return reject(new Error(`${url} answered ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(text) as unknown);
+        } catch {
+          reject(new Error(`${url} did not answer JSON`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** Retries `probe` every second until it resolves, the deadline passes (a failure naming the last error) or the task ends. */
+export async function waitFor<T>(
+  ctx: OperationContext,
+  ms: number,
+  what: string,
+  probe: () => Promise<T>,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last = '';
+  for (;;) {
+    try {
+      return await probe();
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (ctx.signal.aborted) throw new OperationFailure('cancelled', `${what}: the task was cancelled`);
+    if (Date.now() > end)
+      throw new OperationFailure(
+        'not-ready',
+        `${what} within ${Math.round(ms / 1000)} s (last error: ${last}); its logs: gnm-agent logs <service> on the host`,
+      );
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
