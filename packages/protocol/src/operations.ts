@@ -34,6 +34,16 @@ const StackApply = z.strictObject({
     .refine((v) => Object.keys(v).length <= 200, 'at most 200 values'),
 });
 
+const ModelDownload = z.strictObject({
+  model: HfRepo,
+  revision: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/, 'a commit hash')
+    .optional(),
+  /** Size of the weights, when the control plane knows it: the free-space check needs it. */
+  sizeGb: z.number().positive().max(100_000).optional(),
+});
+
 export const OPERATIONS = {
   /** Probes the host: OS, Docker, compose, GPUs (nvidia-smi), disk, ports. */
   'host.probe': NoParams,
@@ -50,6 +60,8 @@ export const OPERATIONS = {
    * rest of the stack, health. Same values as stack.apply.
    */
   'node.deploy': StackApply.extend({
+    /** Model weights fetched through the ML node before the api (which enables ML nodes) starts. */
+    download: ModelDownload.optional(),
     acceptWarnings: z
       .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a preflight check name'))
       .max(32)
@@ -64,15 +76,7 @@ export const OPERATIONS = {
    * Downloads model weights into HF_HOME through the ML node's model routes (§6): free-space check
    * first, progress while it runs; a download cut short is resumed by running it again.
    */
-  'node.model.download': z.strictObject({
-    model: HfRepo,
-    revision: z
-      .string()
-      .regex(/^[0-9a-f]{7,40}$/, 'a commit hash')
-      .optional(),
-    /** Size of the weights, when the control plane knows it: the free-space check needs it. */
-    sizeGb: z.number().positive().max(100_000).optional(),
-  }),
+  'node.model.download': ModelDownload,
   /** What the health rollup needs: containers, chain sync against the seed, the setup report, ML node state. */
   'node.health': NoParams,
   /**

@@ -24,7 +24,8 @@ const SYNC_WAIT_MS = 10 * 60_000;
  * node.deploy: the official bring-up order (reference §8) run by the agent, each step a progress
  * phase of the task: preflight → verify → render → pull → `tmkms` and `node` → the node RPC answering
  * on the compose network → the warm key (made here, never overwritten; only its public data leaves)
- * → the rest of the stack → the public API and the ML node answering → sync against the network.
+ * → for a full node the ML node and the model weights → the rest of the stack → the public API
+ * answering → sync against the network.
  * An ML-node-only host has no chain: its stack starts in one step.
  */
 export async function deployNode(
@@ -41,6 +42,7 @@ export async function deployNode(
     if (!chain) {
       await up(['--remove-orphans']);
       await waitForMlNode(ctx, docker);
+      if (p.download) await download(p.download, ctx, d);
       return;
     }
     ctx.emit({ progress: { phase: 'start-chain' }, log: 'starting tmkms and node' });
@@ -68,13 +70,20 @@ export async function deployNode(
       secrets: new SecretStore(path.join(d.stateDir, 'secrets')),
       ctx,
     });
+    if (p.role === 'full') {
+      // The ML node first, and the weights into HF_HOME through it, before the api starts: the api
+      // is what enables the ML node and asks it to load the model.
+      ctx.emit({ progress: { phase: 'mlnode' }, log: 'starting the ML node' });
+      await up(['--no-deps', 'mlnode-308', 'inference']);
+      await waitForMlNode(ctx, docker);
+      if (p.download) await download(p.download, ctx, d);
+    }
     ctx.emit({ progress: { phase: 'start-rest' }, log: 'starting the rest of the stack' });
     await up(['--remove-orphans']);
     ctx.emit({ progress: { phase: 'health' }, log: 'waiting for the public API (9000)' });
     await waitFor(ctx, RPC_WAIT_MS, 'the public API did not answer', () =>
       containerJson(docker, 'api', 9000, '/v1/status', ctx.signal),
     );
-    if (p.role === 'full') await waitForMlNode(ctx, docker);
     await followSync(ctx, docker, String(p.values.SEED_NODE_RPC_URL ?? ''));
   });
   const key = warmKey as WarmKey | null;
@@ -115,6 +124,11 @@ async function preflight(p: DeployParams, ctx: OperationContext, d: StackDeps): 
         )}\nfix these and deploy again, or accept a finding by name (--accept ${blocking[0]?.check ?? 'check'}) if you know it does not apply`,
     );
   return accepted;
+}
+
+async function download(m: NonNullable<DeployParams['download']>, ctx: OperationContext, d: StackDeps) {
+  const { downloadModel } = await import('./model-download.js');
+  await downloadModel(m, ctx, d);
 }
 
 async function waitForMlNode(ctx: OperationContext, docker: DockerApi): Promise<void> {
