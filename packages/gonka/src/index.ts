@@ -12,3 +12,23 @@ export {
   type ColdKeyKind,
 } from './keys/cold-key-guard.js';
 export { NodeHealthFacts } from './health/facts.js';
+export {
+  recommendServing,
+  validateServingOverrides,
+  applyServingOverrides,
+  nodeConfigEntry,
+  allowedModelsFrom,
+  fetchAllowedModels,
+  BUNDLE_FALLBACK_MODELS,
+  DEFAULT_MLNODE_IMAGE,
+  type AllowedModel,
+  type AllowedModelsResult,
+  type NodeConfigEntry,
+  type OverrideError,
+  type ProbedGpu,
+  type Reason,
+  type Recommendation,
+  type RecommendInput,
+  type ServingOverrides,
+  type ServingRecommendation,
+} from './recommender/index.js';
