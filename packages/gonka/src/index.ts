@@ -32,3 +32,19 @@ export {
   type ServingOverrides,
   type ServingRecommendation,
 } from './recommender/index.js';
+export { rollupHealth, type HealthRollup, type HealthStatus, type HealthCheck } from './health/rollup.js';
+export {
+  coldKeyCommands,
+  isGonkaAddress,
+  shellQuote,
+  ColdKeyCommandError,
+  type ColdKeyCommand,
+  type ColdKeyCommandInput,
+} from './keys/cold-key-commands.js';
+export {
+  setupChecklist,
+  checklistComplete,
+  type ChecklistItem,
+  type ChecklistState,
+} from './keys/setup-checklist.js';
+export { NETWORKS, seedRpcUrl, type NetworkInfo } from './networks.js';
