@@ -366,6 +366,88 @@ describe('gnm against a real control plane (HTTPS, self-signed, pinned)', { time
     expect(human.out.trim().split('\n')).toHaveLength(6);
   });
 
+  it('node: create refuses a recovery phrase (exit 1, nothing stored); create, list, deploy followed live, show with the cold-key steps', async () => {
+    const added = (await gnm(['--json', 'hosts', 'add', 'gpu-node'])).json<{
+      host: { id: string };
+      enrollment: { token: string };
+    }>();
+    const phrase =
+      'legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth title';
+    const base = ['node', 'create', 'gpu-node', '--role', 'network', '--public-host', '203.0.113.9'];
+    const refused = await gnm([...base, '--name', 'n1', '--account-pubkey', phrase]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/accountPubkey: .*(recovery phrase|mnemonic)/i);
+    expect(refused.err).not.toContain('sausage');
+    const created = await gnm([
+      '--json',
+      ...base,
+      '--name',
+      'n1',
+      '--account-pubkey',
+      'A1XaDhc1R9pXUY9UecgiyR+RcYdHFBV99uhO+fnfBYDd',
+      '--set',
+      'DISABLE_FAIL2BAN=true',
+    ]);
+    expect(created.code, created.err).toBe(0);
+    expect(created.json()).toMatchObject({ name: 'n1', role: 'network', state: 'configured' });
+    const list = await gnm(['node', 'list']);
+    expect(list.out).toMatch(/n1\s+network\s+mainnet\s+configured\s+unknown/);
+
+    await cp.db.db
+      .insertInto('bundles')
+      .values({
+        name: 'gonka-join',
+        version: '0.2.14-1',
+        gonka_release: 'v0.2.14',
+        file_count: 1,
+        targets_version: 1,
+        imported_at: new Date().toISOString(),
+      })
+      .execute();
+    const warm = 'gonka1qurswpc8qurswpc8qurswpc8qurswpc8rxqy8r';
+    const agent = await TestAgent.enroll(cp.pins, added.enrollment.token, {
+      execute: async (op, emit) => {
+        if (op.op !== 'node.deploy') return { ok: false, error: { code: 'unexpected', message: op.op } };
+        emit({
+          progress: { phase: 'warm-key' },
+          log: 'creating warm key warm-key in the api container (password on stdin)',
+        });
+        return {
+          ok: true,
+          result: {
+            release: '0.2.14-1',
+            previous: null,
+            role: 'network',
+            containers: [],
+            warmKey: {
+              name: 'warm-key',
+              address: warm,
+              pubkey: 'A3',
+              created: true,
+              mnemonicFile: '/var/lib/gnm-agent/secrets/WARM_KEY_MNEMONIC',
+            },
+            accepted: [],
+          },
+        };
+      },
+    });
+    try {
+      const deploy = await gnm(['node', 'deploy', 'n1']);
+      expect(deploy.code, deploy.err).toBe(0);
+      expect(deploy.out).toMatch(/creating warm key warm-key/);
+      expect(deploy.out).toMatch(/succeeded/);
+      // The node's page after the deploy: the warm key's address and where its phrase lies on the host,
+      // then the grant command to run with the cold key, filled in.
+      expect(deploy.out).toContain(warm);
+      expect(deploy.out).toMatch(/WARM_KEY_MNEMONIC/);
+      expect(deploy.out).toMatch(new RegExp(`grant-ml-ops-permissions gonka-account-key ${warm}`));
+      const show = await gnm(['--json', 'node', 'show', 'n1']);
+      expect(show.json()).toMatchObject({ state: 'deployed', warmKey: { address: warm } });
+    } finally {
+      agent.close();
+    }
+  });
+
   it('exit 3 when the control plane cannot be reached; exit 2 after logout', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {

@@ -8,6 +8,7 @@ import { registerHostCommands } from './host-commands.js';
 import { registerLoginCommands } from './login-commands.js';
 import { CliFailure, EXIT, emit } from './output.js';
 import { registerTaskCommands } from './task-commands.js';
+import { registerNodeCommands } from './node-commands.js';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -24,6 +25,7 @@ export function registerApiCommands(program: Command, bundle: Command): void {
   registerLoginCommands(program);
   registerHostCommands(program, api);
   registerTaskCommands(program, api);
+  registerNodeCommands(program, api);
 
   bundle
     .command('import')

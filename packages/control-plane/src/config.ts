@@ -27,6 +27,7 @@ const EnvSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   GNM_REPORT_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  GNM_NODE_HEALTH_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(60),
   GNM_AGENT_BINARY: z.string().min(1).optional(),
   GNM_ENROLLMENT_TTL_MINUTES: z.coerce
     .number()
@@ -55,6 +56,8 @@ export type Config = {
   devPlainHttp: boolean;
   /** Pins the agents' report interval; unset = scaled with the fleet from 10 s. */
   reportIntervalMs: number | undefined;
+  /** How often deployed nodes' health is read; 0 turns the periodic read off. */
+  nodeHealthIntervalMs: number;
   enrollmentTtlMinutes: number;
   /** A built gnm-agent executable to serve to installers; unset = built from the source tree on first request. */
   agentBinary: string | undefined;
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     devPlainHttp: r.data.GNM_DEV_PLAIN_HTTP,
     reportIntervalMs: r.data.GNM_REPORT_INTERVAL_MS,
+    nodeHealthIntervalMs: r.data.GNM_NODE_HEALTH_INTERVAL_S * 1000,
     enrollmentTtlMinutes: r.data.GNM_ENROLLMENT_TTL_MINUTES,
     agentBinary: r.data.GNM_AGENT_BINARY,
   };

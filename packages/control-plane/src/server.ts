@@ -33,12 +33,20 @@ export type ServerConfig = Pick<Config, 'logLevel'> &
   Partial<
     Pick<
       Config,
-      'publicUrl' | 'reportIntervalMs' | 'enrollmentTtlMinutes' | 'trustedProxies' | 'dataDir' | 'agentBinary'
+      | 'publicUrl'
+      | 'reportIntervalMs'
+      | 'nodeHealthIntervalMs'
+      | 'enrollmentTtlMinutes'
+      | 'trustedProxies'
+      | 'dataDir'
+      | 'agentBinary'
     >
   >;
 
 export interface ServerExtras {
   identity?: ControlPlaneIdentity;
+  /** Where the log goes (a test keeps it to search it for secrets); stdout by default. */
+  logStream?: { write(line: string): void };
   tls?: TlsMaterial;
   bundles?: BundleRepository;
 }
@@ -73,6 +81,7 @@ export async function buildServer(
     logger: {
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]'],
+      ...(extras.logStream ? { stream: extras.logStream } : {}),
     },
     trustProxy: config.trustedProxies?.length ? config.trustedProxies : false,
     ...(tls.serve ? { https: { key: tls.serve.key, cert: tls.serve.cert } } : {}),
@@ -90,6 +99,7 @@ export async function buildServer(
       tls,
       publicUrl: config.publicUrl ?? 'http://127.0.0.1:8787',
       reportIntervalMs: config.reportIntervalMs,
+      nodeHealthIntervalMs: config.nodeHealthIntervalMs,
       enrollmentTtlMinutes: config.enrollmentTtlMinutes,
       bundles:
         extras.bundles ??

@@ -15,6 +15,8 @@ import { Dispatcher } from './tasks/dispatcher.js';
 import type { ControlPlaneIdentity } from './identity/identity.js';
 import type { TlsMaterial } from './identity/tls.js';
 import type { BundleRepository } from './bundles/bundle-repository.js';
+import { Nodes } from './nodes/nodes.js';
+import { HealthMonitor } from './nodes/health-monitor.js';
 
 export interface ServiceOptions {
   identity: ControlPlaneIdentity;
@@ -23,6 +25,8 @@ export interface ServiceOptions {
   /** Pinned report interval; undefined = scaled with the fleet (protocol's reportIntervalMs). */
   reportIntervalMs?: number;
   enrollmentTtlMinutes?: number;
+  /** How often deployed nodes' health is read (GNM_NODE_HEALTH_INTERVAL_S); 0 = never by itself. */
+  nodeHealthIntervalMs?: number;
   /** The bundle repository (its current root is the install command's third pin). */
   bundles: BundleRepository;
   log: {
@@ -50,6 +54,7 @@ export interface Services {
   identity: ControlPlaneIdentity;
   tls: TlsMaterial;
   bundles: BundleRepository;
+  nodes: Nodes;
   pins(): Promise<Pins>;
   currentReportIntervalMs(): number;
   stop(): Promise<void>;
@@ -86,6 +91,12 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
   const d = dispatcher;
   const tasks = new Tasks(db, hosts, taskBus, (hostId) => void d.deliver(hostId));
   d.start();
+  const nodes = new Nodes(db, hosts, tasks, audit, o.bundles, onError);
+  const unfollow = nodes.follow(taskBus);
+  const monitor = new HealthMonitor(db, tasks, (id) => gateway.connection(id) !== undefined, onError, {
+    intervalMs: o.nodeHealthIntervalMs,
+  });
+  monitor.start();
   const stopResigning = o.bundles.startResigning();
   const stopMirroring = o.bundles.startMirroring();
   return {
@@ -102,6 +113,7 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
     identity: o.identity,
     tls: o.tls,
     bundles: o.bundles,
+    nodes,
     pins: async () => ({
       publicUrl: o.publicUrl,
       cpFingerprint: o.identity.fingerprint,
@@ -111,6 +123,8 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
     currentReportIntervalMs,
     stop: async () => {
       clearInterval(fleetTimer);
+      monitor.stop();
+      unfollow();
       stopResigning();
       stopMirroring();
       await gateway.close();

@@ -195,6 +195,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_nodes': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('nodes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('host_id', 'text', (c) =>
+            c.notNull().unique().references('hosts.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('network', 'mlnode', 'full')`))
+          .addColumn('network', 'text', (c) => c.notNull())
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('release', 'text')
+          .addColumn('last_task_id', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('warm_address', 'text')
+          .addColumn('warm_pubkey', 'text')
+          .addColumn('warm_mnemonic_file', 'text')
+          .addColumn('consensus_key', 'text')
+          .addColumn('registered_at', 'text')
+          .addColumn('health', 'text')
+          .addColumn('health_status', 'text')
+          .addColumn('health_reason', 'text')
+          .addColumn('health_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('nodes_owner').on('nodes').columns(['owner_id', 'created_at']).execute();
+      },
+    },
   };
 }
 

@@ -183,3 +183,38 @@ export interface Database {
   bundles: BundlesTable;
   tuf_online_keys: TufOnlineKeysTable;
 }
+
+/**
+ * Gonka nodes: one per host (a host runs one `join` stack). `config` is the validated node
+ * configuration (JSON, public values only: the cold-key guard runs on every field before it is
+ * stored); the warm key's address and public key arrive from the agent, never its material.
+ */
+export interface NodesTable {
+  id: string;
+  owner_id: string;
+  host_id: string;
+  name: string;
+  role: 'network' | 'mlnode' | 'full';
+  network: string;
+  config: string;
+  state: 'configured' | 'deploying' | 'deployed' | 'registering' | 'registered' | 'failed';
+  release: string | null;
+  last_task_id: string | null;
+  last_error: string | null;
+  warm_address: string | null;
+  warm_pubkey: string | null;
+  warm_mnemonic_file: string | null;
+  consensus_key: string | null;
+  registered_at: string | null;
+  /** The latest node.health facts (JSON) and their rollup. */
+  health: string | null;
+  health_status: 'ok' | 'warning' | 'critical' | 'unknown' | null;
+  health_reason: string | null;
+  health_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  nodes: NodesTable;
+}

@@ -18,6 +18,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { agentRoutes } from './routes/agent.js';
 import { bundleRoutes } from './routes/bundles.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { registerDocs } from './docs.js';
 
 export { SESSION_COOKIE } from './context.js';
@@ -62,4 +63,5 @@ export async function registerApi(
   taskRoutes(api, ctx);
   agentRoutes(api, ctx);
   bundleRoutes(api, ctx, services.bundles);
+  nodeRoutes(api, ctx);
 }

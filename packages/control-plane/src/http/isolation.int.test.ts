@@ -11,7 +11,7 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
   let cp: TestControlPlane;
   let alice: Caller;
   let bob: Caller;
-  const ids = { host: '', task: '', token: '', invitation: '' };
+  const ids = { host: '', task: '', token: '', invitation: '', node: '' };
 
   beforeAll(async () => {
     cp = await startTestControlPlane(dialect, { plain: true });
@@ -37,6 +37,19 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
     ids.task = (
       await cp.call<{ id: string }>(alice, 'POST', `/api/v1/hosts/${ids.host}/tasks`, { op: 'host.probe' })
     ).body.id;
+    ids.node = (
+      await cp.call<{ id: string }>(alice, 'POST', '/api/v1/nodes', {
+        hostId: ids.host,
+        config: {
+          name: 'alice-node',
+          role: 'network',
+          network: 'mainnet',
+          publicHost: '203.0.113.7',
+          accountPubkey: 'A1XaDhc1R9pXUY9UecgiyR+RcYdHFBV99uhO+fnfBYDd',
+        },
+      })
+    ).body.id;
+    expect(ids.node).toMatch(/^node_/);
     ids.token = (
       await cp.call<{ id: string }>(alice, 'POST', '/api/v1/tokens', { name: 'alice', scope: 'read' })
     ).body.id;
@@ -51,6 +64,7 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
     if (url.startsWith('/api/v1/hosts/:id')) return { id: 'host', expect: 404 };
     if (url.startsWith('/api/v1/tasks/:id')) return { id: 'task', expect: 404 };
     if (url.startsWith('/api/v1/tokens/:id')) return { id: 'token', expect: 404 };
+    if (url.startsWith('/api/v1/nodes/:id')) return { id: 'node', expect: 404 };
     // Instance administration: the owner's alone, so any other user is refused outright.
     if (url.startsWith('/api/v1/invitations/:id')) return { id: 'invitation', expect: 403 };
     // Signed, public content (the TUF repository agents fetch).
@@ -61,7 +75,14 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
   };
 
   /** A body that passes validation, so the answer is about the id and not the payload. */
-  const validBody = (url: string): object => (url.endsWith('/tasks') ? { op: 'host.probe' } : {});
+  const validBody = (url: string): object =>
+    url.endsWith('/tasks')
+      ? { op: 'host.probe' }
+      : url.endsWith('/config')
+        ? { config: {} }
+        : url.endsWith('/keys/backup')
+          ? { recipient: 'age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq' }
+          : {};
 
   it('another user gets 404 for everything of Alice’s, through every route that takes an id', async () => {
     const routes = cp.app.routeList.filter((r) => r.url.includes(':') || r.url.includes('*'));

@@ -82,6 +82,8 @@ export class Tasks {
     hostId: string,
     req: { op: string; params?: unknown; deadlineSeconds: number },
     sourceIp: string | null,
+    /** Queued by the control plane itself (health reads): no user is named as its creator. */
+    o: { system?: boolean } = {},
   ): Promise<TaskView> {
     const host = await this.hosts.get(user, hostId, sourceIp);
     if (host.state === 'revoked')
@@ -101,7 +103,7 @@ export class Tasks {
       op: parsed.op,
       params: JSON.stringify(parsed.params),
       state: 'queued',
-      created_by: user.id,
+      created_by: o.system ? null : user.id,
       created_at: at.toISOString(),
       deadline: new Date(at.getTime() + req.deadlineSeconds * 1000).toISOString(),
       sent_at: null,

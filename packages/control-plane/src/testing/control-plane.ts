@@ -59,6 +59,11 @@ export async function startTestControlPlane(
     listenHost?: string;
     /** A built agent executable to serve at /agent/v1/… (else built from the sources on first request). */
     agentBinary?: string;
+    /** Log at this level into `logStream` (default: silent). */
+    logLevel?: 'debug' | 'info' | 'trace';
+    logStream?: { write(line: string): void };
+    /** How often deployed nodes' health is read (default: the server's 60 s). */
+    nodeHealthIntervalMs?: number;
   } = {},
 ): Promise<TestControlPlane> {
   const db = await freshDatabase(dialect);
@@ -70,14 +75,15 @@ export async function startTestControlPlane(
   const listenHost = o.listenHost ?? '127.0.0.1';
   const app = await buildServer(
     {
-      logLevel: 'silent',
+      logLevel: o.logLevel ?? 'silent',
+      nodeHealthIntervalMs: o.nodeHealthIntervalMs,
       publicUrl: `${tls.serve ? 'https' : 'http'}://${listenHost}:${port}`,
       reportIntervalMs: o.reportIntervalMs,
       agentBinary: o.agentBinary,
       dataDir,
     },
     db.db,
-    { identity, tls },
+    { identity, tls, ...(o.logStream ? { logStream: o.logStream } : {}) },
   );
   await app.listen({ host: listenHost, port });
   const url = `${tls.serve ? 'https' : 'http'}://${listenHost}:${port}`;
