@@ -13,6 +13,8 @@ import { DockerApi } from './compose/docker-api.js';
 /** How often a status report carries a fresh host probe (in between, the last one). */
 const PROBE_EVERY_MS = 5 * 60_000;
 
+const DEBUG = process.env.GNM_AGENT_DEBUG === '1';
+
 export interface AgentOptions {
   stateDir: string;
   stacksRoot: string;
@@ -211,12 +213,17 @@ export class Agent {
     const timer = setTimeout(() => controller.abort(), Math.max(0, deadline.getTime() - Date.now()));
     const work = this.registry
       .execute(req, {
-        emit: (e) => send({ type: 'op.event', opId: req.opId, seq: seq++, ...e }),
+        emit: (e) => {
+          // GNM_AGENT_DEBUG=1 logs every event of every operation too (the secret-leak test reads it).
+          if (DEBUG) this.log('info', 'op.event', { opId: req.opId, op: req.op, ...e });
+          send({ type: 'op.event', opId: req.opId, seq: seq++, ...e });
+        },
         signal: controller.signal,
         deadline,
         opId: req.opId,
       })
       .then((result) => {
+        if (DEBUG) this.log('info', 'op.result', { opId: req.opId, op: req.op, params: req.params, result });
         this.journal.finish(entry, result);
         return result;
       })
