@@ -48,3 +48,13 @@ export {
   type ChecklistState,
 } from './keys/setup-checklist.js';
 export { NETWORKS, seedRpcUrl, type NetworkInfo } from './networks.js';
+export {
+  resolveNetwork,
+  isNetworkName,
+  NetworkError,
+  type NetworkName,
+  type NetworkOverrides,
+  type ResolvedNetwork,
+} from './networks.js';
+export type { RollupOptions } from './health/rollup.js';
+export type { ChecklistOptions } from './keys/setup-checklist.js';

@@ -1,4 +1,5 @@
 import { bech32 } from '@scure/base';
+import { seedRpcUrl } from '../networks.js';
 
 /**
  * The commands the operator runs with the cold key, on their own machine (reference §8): filled in
@@ -31,10 +32,45 @@ export class ColdKeyCommandError extends Error {
   override name = 'ColdKeyCommandError';
 }
 
-const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,48}$/;
+// Cosmos chain ids (gonka-mainnet, gonka-sim); the shell quoting below does not depend on them.
+const CHAIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
 const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const URL_RE = /^https?:\/\/[^\s]+$/;
-const ED25519_B64 = /^[A-Za-z0-9+/]{43}=$/;
+// 32 bytes of ed25519 in standard base64 (CometBFT's validator_info.pub_key.value).
+const ED25519_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const DEFAULT_COLLATERAL_NGONKA = 10_000_000_000n;
+
+/**
+ * An http(s) URL the operator can paste: no whitespace or control characters (a newline would end
+ * the pasted command), and no user:password (the commands must never carry a secret).
+ */
+function checkUrl(what: string, s: string): void {
+  let u: URL | undefined;
+  try {
+    if (!/[\s\p{Cc}]/u.test(s)) u = new URL(s);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname)
+    throw new ColdKeyCommandError(`${what} "${s}" is not an http(s) URL`);
+  if (u.username || u.password)
+    throw new ColdKeyCommandError(`${what} must not carry a user name or password (it is printed)`);
+}
+
+function collateralOf(n: bigint | number | undefined): bigint {
+  if (n === undefined) return DEFAULT_COLLATERAL_NGONKA;
+  if (typeof n === 'number' && !Number.isSafeInteger(n))
+    throw new ColdKeyCommandError(`collateral ${n} is not a whole number of ngonka`);
+  const v = BigInt(n);
+  if (v <= 0n) throw new ColdKeyCommandError(`collateral must be more than 0 ngonka (got ${v})`);
+  return v;
+}
+
+/** 10000000000 → "10", 1500000000 → "1.5": exact, for the one-line explanation. */
+function gnk(ngonka: bigint): string {
+  const whole = ngonka / 1_000_000_000n;
+  const frac = (ngonka % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
 
 /** Quotes one word for a POSIX shell when it needs it (single quotes; a quote inside as '\''). */
 export function shellQuote(word: string): string {
@@ -55,20 +91,19 @@ export function coldKeyCommands(i: ColdKeyCommandInput): ColdKeyCommand[] {
   const key = i.coldKeyName ?? 'gonka-account-key';
   if (!CHAIN_ID.test(i.chainId)) throw new ColdKeyCommandError(`chain id "${i.chainId}" is not a chain id`);
   if (!KEY_NAME.test(key)) throw new ColdKeyCommandError(`"${key}" is not a key name`);
-  if (!URL_RE.test(i.seedApiUrl))
-    throw new ColdKeyCommandError(`seed API "${i.seedApiUrl}" is not an http(s) URL`);
+  checkUrl('seed API', i.seedApiUrl);
   if (!isGonkaAddress(i.warmAddress))
     throw new ColdKeyCommandError(
       `"${i.warmAddress}" is not a gonka1… address (bech32 with a valid checksum)`,
     );
-  const node = `${i.seedApiUrl.replace(/\/+$/, '')}/chain-rpc/`;
+  const node = seedRpcUrl(i.seedApiUrl);
   const common = ['--from', key, '--keyring-backend', 'file', '--chain-id', i.chainId, '--node', node];
-  const collateral = BigInt(i.collateralNgonka ?? 10_000_000_000n);
+  const collateral = collateralOf(i.collateralNgonka);
   const out: Omit<ColdKeyCommand, 'command'>[] = [
     {
       id: 'grant-ml-ops-permissions',
       title: 'Let the warm key act for your account',
-      why: 'grants the node’s warm key the ML operations (authz, 365 days) and a fee allowance; without it the node cannot submit PoC or claim rewards',
+      why: 'grants the node’s warm key the ML operations (authz, 365 days) and a fee allowance of up to 10 GNK paid by your account; without it the node cannot take part in PoC or claim rewards. Run it again after the warm key is recreated',
       argv: [
         'inferenced',
         'tx',
@@ -84,18 +119,19 @@ export function coldKeyCommands(i: ColdKeyCommandInput): ColdKeyCommand[] {
     {
       id: 'deposit-collateral',
       title: 'Deposit collateral',
-      why: `without collateral only the base weight counts (20%); ${collateral} ngonka = ${Number(collateral) / 1e9} GNK, adjust the amount`,
+      why: `without collateral only the base weight counts (20%); ${collateral} ngonka = ${gnk(collateral)} GNK: adjust the amount to the weight you expect`,
       argv: ['inferenced', 'tx', 'collateral', 'deposit-collateral', `${collateral}ngonka`, ...common],
     },
   ];
+  // The fallback needs both: without them there is nothing to register, so it is simply not offered.
   if (i.publicUrl && i.consensusKey) {
-    if (!URL_RE.test(i.publicUrl)) throw new ColdKeyCommandError(`"${i.publicUrl}" is not an http(s) URL`);
+    checkUrl('public URL', i.publicUrl);
     if (!ED25519_B64.test(i.consensusKey))
       throw new ColdKeyCommandError('the consensus key is not a base64 ed25519 public key');
     out.push({
       id: 'submit-new-participant',
       title: 'Fallback: register from the cold key',
-      why: 'only if the node’s own registration failed because the cold account has never sent a transaction; it also re-registers a new consensus key after losing .tmkms',
+      why: 'only if the node’s own registration failed because your account has funds but has never sent a transaction, or to register a new consensus key after .tmkms was lost; otherwise the node registers itself',
       argv: [
         'inferenced',
         'tx',

@@ -46,4 +46,36 @@ describe('the post-registration checklist', () => {
       true,
     );
   });
+  it('says when weight comes, from the report’s epoch or the caller’s', () => {
+    const r = {
+      overall: 'FAIL',
+      checks: [
+        {
+          id: 'active_in_epoch',
+          status: 'FAIL',
+          message: 'Not active in epoch 41',
+          details: { epoch: 41, weight: 0 },
+        },
+        { id: 'consensus_key_match', status: 'UNAVAILABLE', message: 'Local node status unavailable' },
+      ],
+    };
+    const items = setupChecklist(r);
+    expect(items[4]).toMatchObject({
+      state: 'pending',
+      hint: 'weight comes after the next PoC (epoch 42) in which the ML node takes part; nothing to run (Not active in epoch 41)',
+    });
+    expect(items[2]).toMatchObject({
+      state: 'unknown',
+      hint: 'not checked yet: Local node status unavailable',
+    });
+    const noDetails = report({ active_in_epoch: 'FAIL' });
+    expect(setupChecklist(noDetails, { epoch: 7 })[4]?.hint).toMatch(
+      /^weight comes after the next PoC \(epoch 8\)/,
+    );
+    expect(setupChecklist(noDetails)[4]?.hint).toMatch(/^weight comes after the next PoC in which/);
+  });
+  it('an empty list is not complete', () => {
+    expect(checklistComplete([])).toBe(false);
+    expect(setupChecklist(null).map((i) => i.hint)).toContain('waiting for the node’s setup report');
+  });
 });
