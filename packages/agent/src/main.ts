@@ -13,6 +13,7 @@ import { ComposeDriver } from './compose/compose-driver.js';
 import { DockerApi } from './compose/docker-api.js';
 import { OperationFailure } from './operations/registry.js';
 import { UnitError, renderUnit } from './install/systemd-unit.js';
+import { addKeyCommands } from './keys/cli.js';
 
 /**
  * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
@@ -200,6 +201,9 @@ program
       process.exit(1);
     }
   });
+
+// backup / restore: the host-only key commands (their modules load on use).
+addKeyCommands(program, { stateDir, stacksRoot, json });
 
 // No top-level await: the agent is also bundled as CommonJS for the single executable.
 program.parseAsync().catch((e: unknown) => {

@@ -45,11 +45,21 @@ export const ModelDownloadResult = z.object({
 export type ModelDownloadResult = z.infer<typeof ModelDownloadResult>;
 
 export const KeysBackupResult = z.object({
+  /** The encrypted backup on the host (`<agent state dir>/backups/gnm-keys-….age`, 0600). */
   file: z.string(),
   sha256: z.string(),
   bytes: z.number(),
+  /** The age recipient it is encrypted to, or `passphrase` (made on the host with `gnm-agent backup`). */
   recipient: z.string(),
-  /** What the file holds, by path relative to the stack's state folder (never the content). */
+  /**
+   * What the file holds, by archive path (never the content): `state/…` relative to
+   * `<stacks root>/join/`, `secrets/…` relative to the agent's state folder.
+   */
   contents: z.array(z.string()),
+  /** Optional material looked for and not on this host (e.g. no keyring on an ML-node-only host). */
+  missing: z.array(z.string()).default([]),
+  /** Public: the CometBFT validator address of the backed-up consensus key. */
+  consensusAddress: z.string().optional(),
+  createdAt: z.string().optional(),
 });
 export type KeysBackupResult = z.infer<typeof KeysBackupResult>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { consensusAddress } from '../lib/keys.js';
 
 /**
@@ -79,13 +80,38 @@ export function netInfoResult(peers: { id: string; moniker: string; remoteIp: st
   };
 }
 
-export function blockResult(height: number, hash: string, time: string, chainId: string): unknown {
+/**
+ * `/block` (CometBFT 0.38): `last_commit` is the commit of block h-1, one signature per validator of
+ * that set: `block_id_flag` 2 (signed the block) with the validator's hex address, the vote's time and
+ * its signature; 1 (absent) with an empty address, the zero time and a null signature. The sim's
+ * signatures are placeholders of the right size, not verifiable ones.
+ */
+export function blockResult(
+  height: number,
+  hash: string,
+  time: string,
+  chainId: string,
+  signers: string[] = [],
+): unknown {
+  const commitHeight = Math.max(0, height - 1);
   return {
     block_id: { hash, parts: { total: 1, hash } },
     block: {
       header: { chain_id: chainId, height: String(height), time },
       data: { txs: [] },
-      last_commit: { height: String(Math.max(0, height - 1)), round: 0, signatures: [] },
+      last_commit: {
+        height: String(commitHeight),
+        round: 0,
+        signatures:
+          commitHeight === 0
+            ? []
+            : signers.map((address) => ({
+                block_id_flag: 2,
+                validator_address: address,
+                timestamp: time,
+                signature: createHash('sha512').update(`${address}/${commitHeight}`).digest('base64'),
+              })),
+      },
     },
   };
 }

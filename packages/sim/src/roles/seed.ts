@@ -133,7 +133,15 @@ export function runSeed(): void {
     }
     return {
       status: 200,
-      body: rpcEnvelope(blockResult(h, chain.blockHash(h), chain.blockTime(h), chain.chainId)),
+      body: rpcEnvelope(
+        blockResult(
+          h,
+          chain.blockHash(h),
+          chain.blockTime(h),
+          chain.chainId,
+          chain.validators().map((v) => v.address),
+        ),
+      ),
     };
   });
   r.post('/chain-rpc/broadcast_tx_sync', (req) => {
