@@ -403,6 +403,7 @@ describe('gnm against a real control plane (HTTPS, self-signed, pinned)', { time
         targets_version: 1,
         imported_at: new Date().toISOString(),
       })
+      .onConflict((oc) => oc.doNothing())
       .execute();
     const warm = 'gonka1qurswpc8qurswpc8qurswpc8qurswpc8rxqy8r';
     const agent = await TestAgent.enroll(cp.pins, added.enrollment.token, {
@@ -431,6 +432,7 @@ describe('gnm against a real control plane (HTTPS, self-signed, pinned)', { time
         };
       },
     });
+    await agent.connect();
     try {
       const deploy = await gnm(['node', 'deploy', 'n1']);
       expect(deploy.code, deploy.err).toBe(0);
