@@ -209,7 +209,7 @@ async function seedRpcOf(stacksRoot: string): Promise<string | undefined> {
   const current = layout.current();
   if (!current) return undefined;
   try {
-    const { releaseEnv } = await import('../node/register.js');
+    const { releaseEnv } = await import('../stack/release-record.js');
     return releaseEnv(layout.projectDir(current)).SEED_NODE_RPC_URL || undefined;
   } catch {
     return undefined;

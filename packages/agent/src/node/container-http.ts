@@ -13,30 +13,69 @@ export async function containerJson(
   port: number,
   path: string,
   signal: AbortSignal,
+  o: RequestOptions = {},
 ): Promise<unknown> {
+  return requestJson(`http://${await containerAddress(docker, service, signal)}:${port}${path}`, signal, o);
+}
+
+/** The address of a running service's container on the compose network. */
+export async function containerAddress(
+  docker: DockerApi,
+  service: string,
+  signal: AbortSignal,
+): Promise<string> {
   const c = (await docker.inspectProject('join', signal)).find((x) => x.service === service);
   const address = Object.values(c?.addresses ?? {})[0];
-  if (!c || !address) throw new Error(`no running ${service} container with an address`);
-  return getJson(`http://${address}:${port}${path}`, signal);
+  if (!c || c.state !== 'running' || !address)
+    throw new Error(`no running ${service} container with an address`);
+  return address;
 }
 
 export function getJson(url: string, signal: AbortSignal, timeoutMs = 5000): Promise<unknown> {
+  return requestJson(url, signal, { timeoutMs });
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  timeoutMs?: number;
+  /** Error statuses whose JSON body is still the answer (the ML node's 503 "unhealthy" health). */
+  acceptStatus?: number[];
+}
+
+/** One JSON request; a status of 400 or more rejects with the status and the start of the body. */
+export function requestJson(url: string, signal: AbortSignal, o: RequestOptions = {}): Promise<unknown> {
+  const timeoutMs = o.timeoutMs ?? 5000;
+  const body = o.body === undefined ? undefined : JSON.stringify(o.body);
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { signal, timeout: timeoutMs }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 400) return reject(new Error(`${url} answered ${res.statusCode}`));
-        try {
-          resolve(JSON.parse(text) as unknown);
-        } catch {
-          reject(new Error(`${url} did not answer JSON`));
-        }
-      });
-    });
+    const req = http.request(
+      url,
+      {
+        method: o.method ?? 'GET',
+        signal,
+        timeout: timeoutMs,
+        headers: body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : {},
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 400 && !o.acceptStatus?.includes(res.statusCode ?? 0))
+            return reject(new Error(`${url} answered ${res.statusCode}: ${text.slice(0, 300)}`));
+          try {
+            resolve(JSON.parse(text) as unknown);
+          } catch {
+            reject(new Error(`${url} did not answer JSON`));
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
     req.on('error', reject);
+    req.end(body);
   });
 }
 

@@ -42,7 +42,7 @@ export async function deployNode(
     if (!chain) {
       await up(['--remove-orphans']);
       await waitForMlNode(ctx, docker);
-      if (p.download) await download(p.download, ctx, d);
+      if (p.download) await download(p.download, ctx, d, String(p.values.HF_HOME ?? ''));
       return;
     }
     ctx.emit({ progress: { phase: 'start-chain' }, log: 'starting tmkms and node' });
@@ -76,7 +76,7 @@ export async function deployNode(
       ctx.emit({ progress: { phase: 'mlnode' }, log: 'starting the ML node' });
       await up(['--no-deps', 'mlnode-308', 'inference']);
       await waitForMlNode(ctx, docker);
-      if (p.download) await download(p.download, ctx, d);
+      if (p.download) await download(p.download, ctx, d, String(p.values.HF_HOME ?? ''));
     }
     ctx.emit({ progress: { phase: 'start-rest' }, log: 'starting the rest of the stack' });
     await up(['--remove-orphans']);
@@ -126,9 +126,14 @@ async function preflight(p: DeployParams, ctx: OperationContext, d: StackDeps): 
   return accepted;
 }
 
-async function download(m: NonNullable<DeployParams['download']>, ctx: OperationContext, d: StackDeps) {
+async function download(
+  m: NonNullable<DeployParams['download']>,
+  ctx: OperationContext,
+  d: StackDeps,
+  hfHome: string,
+) {
   const { downloadModel } = await import('./model-download.js');
-  await downloadModel(m, ctx, d);
+  await downloadModel(m, ctx, d, { hfHome: hfHome || undefined });
 }
 
 async function waitForMlNode(ctx: OperationContext, docker: DockerApi): Promise<void> {

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { StackLayout } from '@gnm/bundle';
 import { OperationFailure, type OperationContext } from '../operations/registry.js';
-import { keptRelease } from '../stack/release-record.js';
+import { keptRelease, releaseEnv } from '../stack/release-record.js';
 import { composeFor, type StackDeps } from '../stack/stack-context.js';
 import type { RegisterResult } from './results.js';
 
@@ -93,14 +92,4 @@ async function warmAddressOf(
       `the warm key ${keyName} could not be read from the keyring`,
     );
   return address;
-}
-
-/** The running release's config.env (rendered by @gnm/bundle: `KEY='value'` lines, validated values). */
-export function releaseEnv(projectDir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of fs.readFileSync(path.join(projectDir, 'config.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z][A-Z0-9_]*)='(.*)'$/.exec(line);
-    if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2];
-  }
-  return out;
 }

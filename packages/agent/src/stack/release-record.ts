@@ -45,3 +45,13 @@ export function keptRelease(
   if (!record) return undefined;
   return { record, release: releaseFor(stacksRoot, record.manifest, record.role) };
 }
+
+/** The running release's config.env (rendered by @gnm/bundle: `KEY='value'` lines, validated values). */
+export function releaseEnv(projectDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of fs.readFileSync(path.join(projectDir, 'config.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)='(.*)'$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2];
+  }
+  return out;
+}

@@ -20,6 +20,8 @@ export const knobs = {
   syncBlocks: () => num('SIM_SYNC_BLOCKS', 5),
   modelLoadMs: () => num('SIM_MODEL_LOAD_MS', 1500),
   modelDownloadMs: () => num('SIM_MODEL_DOWNLOAD_MS', 5000),
+  /** Free space the model cache reports: the sim writes markers, not weights, so the disk is simulated too. */
+  modelsSpaceGb: () => num('SIM_MODELS_SPACE_GB', 2000),
   pocBatchIntervalMs: () => num('SIM_POC_BATCH_INTERVAL_MS', 400),
   setupReportCacheMs: () => num('SIM_SETUP_REPORT_CACHE_MS', 60_000),
   brokerIntervalMs: () => num('SIM_BROKER_INTERVAL_MS', 500),

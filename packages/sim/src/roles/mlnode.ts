@@ -400,14 +400,9 @@ function modelRoutes(r: Router, hfHome: string): void {
   });
   r.get('/api/v1/models/space', () => {
     fs.mkdirSync(hfHome, { recursive: true });
-    const st = fs.statfsSync(hfHome);
     return {
       status: 200,
-      body: {
-        cache_size_gb: 0,
-        available_gb: Math.round(((st.bavail * st.bsize) / 1024 ** 3) * 10) / 10,
-        cache_path: hfHome,
-      },
+      body: { cache_size_gb: 0, available_gb: knobs.modelsSpaceGb(), cache_path: hfHome },
     };
   });
 }
