@@ -84,6 +84,8 @@ function listFiles(dir: string, base = dir): string[] {
  */
 export function buildBundle(o: BuildOptions): BundleManifest {
   const src = readManifestSource(o.manifest);
+  // The manifest's own overrides first, then the caller's (the sim's images over the binds).
+  o = { ...o, overrides: [...src.composeOverrides, ...(o.overrides ?? [])] };
   for (const [dest, file] of Object.entries(o.files ?? {})) {
     if (!(dest in src.extraFiles))
       throw new BuildError([
@@ -242,7 +244,8 @@ export function buildBundle(o: BuildOptions): BundleManifest {
     const files: BundleManifest['files'] = {};
     for (const f of listFiles(stage).sort())
       files[f] = { sha256: sha256(path.join(stage, f)), size: fs.statSync(path.join(stage, f)).size };
-    const { extends: _e, dir: _d, ...rest } = src as ManifestSource & { dir: string };
+    const { extends: _e, dir: _d, composeOverrides: _c, ...rest } = src as ManifestSource & { dir: string };
+    void _c;
     void _e;
     void _d;
     const manifest = BundleManifest.parse({

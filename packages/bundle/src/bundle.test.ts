@@ -6,6 +6,7 @@ import { joinDir } from '@gnm/testkit';
 import { BuildError, buildBundle, readBundleManifest } from './build.js';
 import { RenderError, compareVersions, renderRelease, resolveValues } from './render.js';
 import { StackLayout } from './layout.js';
+import { checkValue } from './params.js';
 import { GENESIS_STAND_IN, HOST_SECRETS, OFFICIAL_MANIFEST, fullNodeValues } from './testing/fixtures.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-bundle-'));
@@ -87,6 +88,14 @@ describe('rendering refuses values that could inject', () => {
     refuse({ KEY_NAME: 'warm\nKEYRING_PASSWORD=evil' }, /KEY_NAME: .*line break/);
     refuse({ PUBLIC_URL: "http://x:8000/'; rm -rf /" }, /PUBLIC_URL: .*quote/);
     refuse({ SEED_API_URL: 'http://${HOME}:8000' }, /SEED_API_URL: .*interpolation/);
+  });
+
+  it('a bind address that is not a plain IPv4 address', () => {
+    const spec = { kind: 'ipv4' as const, description: 'bind', required: false };
+    expect(checkValue(spec, '10.0.0.5')).toBeUndefined();
+    expect(checkValue(spec, '127.0.0.1')).toBeUndefined();
+    for (const bad of ['10.0.0.256', '::1', 'ml-host.lan', '10.0.0.5:8080', '0.0.0.0 ', '10.0.0.5/24'])
+      expect(checkValue(spec, bad), bad).toMatch(/IPv4 address/);
   });
 
   it('a URL where Gonka wants a bare host (node-config host)', () => {
@@ -189,6 +198,10 @@ describe('host layout: releases, state, rollback', () => {
         ...JSON.parse(fs.readFileSync(OFFICIAL_MANIFEST, 'utf8')),
         version: '0.2.14-2',
         extraFiles: { 'genesis/genesis.json': GENESIS_STAND_IN },
+        // Copied elsewhere, the manifest's relative override paths are given absolute.
+        composeOverrides: ['gnm-bind.network.yml', 'gnm-bind.mlnode.yml'].map((f) =>
+          path.join(path.dirname(OFFICIAL_MANIFEST), 'overrides', f),
+        ),
       }),
     );
     const dir2 = out();

@@ -19,7 +19,7 @@ interface ComposeConfig {
   services: Record<
     string,
     {
-      ports?: { target: number; published?: string }[];
+      ports?: { target: number; published?: string; host_ip?: string }[];
       environment?: Record<string, string | null>;
       volumes?: { target: string; source?: string }[];
       depends_on?: Record<string, unknown>;
@@ -143,6 +143,29 @@ describe('a bundle built from the official v0.2.14 files, rendered for a host', 
     expect(rendered.services.api?.environment?.DAPI_API__PUBLIC_URL).toBe(values.PUBLIC_URL);
     expect(rendered.services.node?.environment?.P2P_EXTERNAL_ADDRESS).toBe(values.P2P_EXTERNAL_ADDRESS);
     expect(rendered.services['mlnode-308']?.volumes?.[0]?.source).toBe(values.HF_HOME);
+    // Internal ports are on 127.0.0.1 unless a bind address is given; the public ones stay on every interface.
+    const binds = (c: ComposeConfig, svc: string) =>
+      (c.services[svc]?.ports ?? []).map((p) => `${p.host_ip ?? '*'}:${p.published}:${p.target}`);
+    expect(binds(rendered, 'inference')).toEqual(['127.0.0.1:8080:8080', '127.0.0.1:5050:5000']);
+    expect(binds(rendered, 'api')).toEqual(['127.0.0.1:9100:9100', '127.0.0.1:9200:9200']);
+    expect(binds(rendered, 'node')).toEqual(['*:5000:26656']);
+    expect(binds(official, 'inference')).toEqual(['*:8080:8080', '*:5050:5000']);
+    const attached = renderRelease({
+      bundleDir,
+      manifest: m,
+      values: {
+        ...values,
+        MLNODE_BIND_ADDRESS: '10.1.2.3',
+        DAPI_CALLBACK_BIND_ADDRESS: '10.1.2.4',
+        PORT: '18080',
+      },
+      secrets: HOST_SECRETS,
+      stacksRoot: path.join(tmp, 'stacks-bound'),
+      role: 'full',
+    });
+    const bound = await config(attached.composeArgs, '/');
+    expect(binds(bound, 'inference')).toEqual(['10.1.2.3:18080:8080', '10.1.2.3:5050:5000']);
+    expect(binds(bound, 'api')).toEqual(['10.1.2.4:9100:9100', '127.0.0.1:9200:9200']);
   });
 
   it('the sim bundle is the same build with the sim override files', async () => {
@@ -153,9 +176,15 @@ describe('a bundle built from the official v0.2.14 files, rendered for a host', 
       overrides: [SIM_COMPOSE.networkOverride, SIM_COMPOSE.mlnodeOverride],
       out: bundleDir,
     });
-    expect(m.roles.network.composeFiles).toEqual(['docker-compose.yml', 'docker-compose.sim.yml']);
+    // The release authority's bind overrides come with the manifest, before the sim's own.
+    expect(m.roles.network.composeFiles).toEqual([
+      'docker-compose.yml',
+      'gnm-bind.network.yml',
+      'docker-compose.sim.yml',
+    ]);
     expect(m.roles.mlnode.composeFiles).toEqual([
       'docker-compose.mlnode.yml',
+      'gnm-bind.mlnode.yml',
       'docker-compose.mlnode.sim.yml',
     ]);
     const rel = renderRelease({

@@ -43,6 +43,12 @@ export const ManifestSource = z.strictObject({
   }),
   /** Files the compose files need from outside deploy/join: release-relative destination → source (relative to this manifest). */
   extraFiles: z.record(RelPath, z.string()).default({}),
+  /**
+   * Compose override files of the release authority (relative to this manifest), added like
+   * `gnm bundle build --override` before any given there: e.g. the bind-address overrides that put
+   * internal ports on one interface. Each joins the role whose services it touches.
+   */
+  composeOverrides: z.array(z.string()).default([]),
   /** Relative volume sources (deploy/join-relative) that are host state, kept in <stacks root>/join/state. */
   stateDirs: z.array(RelPath).min(1),
   /** Files rendered from a structured parameter: deploy/join-relative file → parameter name. */
@@ -60,7 +66,7 @@ export const ManifestSource = z.strictObject({
 export type ManifestSource = z.infer<typeof ManifestSource>;
 
 /** The manifest inside a built bundle: the source resolved, plus what the build found. */
-export const BundleManifest = ManifestSource.omit({ extends: true }).extend({
+export const BundleManifest = ManifestSource.omit({ extends: true, composeOverrides: true }).extend({
   builtAt: z.string(),
   services: z.record(
     z.string(),
@@ -95,6 +101,10 @@ export function readManifestSource(file: string): ManifestSource & { dir: string
       merged[k] = { ...((parent[k] ?? {}) as object), ...((raw[k] ?? {}) as object) };
     }
     merged.extraFiles = { ...parentExtra, ...((raw.extraFiles ?? {}) as object) };
+    merged.composeOverrides = [
+      ...((parent.composeOverrides ?? []) as string[]).map((f) => path.resolve(path.dirname(parentFile), f)),
+      ...((raw.composeOverrides ?? []) as string[]),
+    ];
   }
   const r = ManifestSource.safeParse(merged);
   if (!r.success) {
@@ -102,5 +112,6 @@ export function readManifestSource(file: string): ManifestSource & { dir: string
       `${file}: invalid manifest:\n${r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
     );
   }
-  return { ...r.data, dir: path.dirname(file) };
+  const dir = path.dirname(file);
+  return { ...r.data, composeOverrides: r.data.composeOverrides.map((f) => path.resolve(dir, f)), dir };
 }

@@ -14,6 +14,7 @@ export const ParamKind = z.enum([
   'url',
   'tcp-address',
   'host',
+  'ipv4',
   'host-path',
   'pubkey',
   'secret',
@@ -128,6 +129,9 @@ export function checkValue(spec: ParamSpec, v: string): string | undefined {
     }
     case 'host':
       return checkHost(v);
+    case 'ipv4':
+      // A bind address in a compose port mapping (IP:published:target): IPv4 only, no brackets.
+      return IPV4_RE.test(v) ? undefined : 'must be an IPv4 address such as 10.0.0.5 (or 127.0.0.1)';
     case 'host-path': {
       if (!v.startsWith('/')) return 'must be an absolute path';
       if (v.split('/').some((s) => s === '..' || s === '.')) return 'must not contain "." or ".." segments';
