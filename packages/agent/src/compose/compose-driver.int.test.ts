@@ -53,7 +53,19 @@ describe('stack.status and stack.logs through the Compose driver', () => {
       '-d',
     ]);
     expect(up.exitCode, up.stderr).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
+    // flaky has used its two restarts (Docker's backoff grows; a loaded machine takes longer).
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const s = await exec(DOCKER, [
+        'inspect',
+        '-f',
+        '{{.State.Status}} {{.RestartCount}}',
+        `${project}-flaky-1`,
+      ]);
+      if (s.stdout.trim() === 'exited 2') break;
+      if (Date.now() > end) throw new Error(`flaky did not settle: ${s.stdout}${s.stderr}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }, 120_000);
   afterAll(async () => {
     await exec(DOCKER, ['compose', '--project-name', project, 'down', '-t', '1']);

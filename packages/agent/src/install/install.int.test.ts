@@ -131,9 +131,17 @@ describe('the install command the control plane prints', () => {
       firstCommand,
       `--foreground --prefix ${prefix} --state-dir ${state} --stacks-root ${stacks}`,
     );
+    const previous = agents.at(-1);
+    // The new daemon's own pid in status.json: the old one's file may still be there when the host
+    // shows online (its connection's close and the new connection can cross at the control plane).
+    const newDaemon = () => {
+      const { pid } = JSON.parse(fs.readFileSync(path.join(state, 'status.json'), 'utf8')) as { pid: number };
+      return pid !== previous && fs.existsSync(`/proc/${pid}`);
+    };
     await until(
       'online again',
-      async () => i.output().includes('already enrolled') && (await presence(hostId)) === 'online',
+      async () =>
+        i.output().includes('already enrolled') && newDaemon() && (await presence(hostId)) === 'online',
       i.output,
     );
     expect(i.output()).toMatch(/this host is already enrolled; its identity is kept/);

@@ -174,13 +174,17 @@ async function registerNewParticipant(p: Parsed): Promise<void> {
   let consensusKey = flag(p, '--consensus-key') ?? '';
   if (!consensusKey) {
     const rpc = (process.env.DAPI_CHAIN_NODE__URL ?? 'http://node:26657').replace(/\/+$/, '');
-    const st = await request('GET', `${rpc}/status`);
-    const result = isObject(st.body) && isObject(st.body.result) ? st.body.result : undefined;
-    const vi =
-      result && isObject(result.validator_info) && isObject(result.validator_info.pub_key)
-        ? result.validator_info.pub_key
-        : undefined;
-    consensusKey = vi ? String(vi.value ?? '') : '';
+    // A few tries: the node's RPC may be busy right after a (re)start, as a real node's often is.
+    for (let attempt = 0; attempt < 5 && !consensusKey; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 1000));
+      const st = await request('GET', `${rpc}/status`);
+      const result = isObject(st.body) && isObject(st.body.result) ? st.body.result : undefined;
+      const vi =
+        result && isObject(result.validator_info) && isObject(result.validator_info.pub_key)
+          ? result.validator_info.pub_key
+          : undefined;
+      consensusKey = vi ? String(vi.value ?? '') : '';
+    }
     if (!consensusKey)
       throw new CliError(`could not read the consensus key from ${rpc}/status; pass --consensus-key`);
   }
