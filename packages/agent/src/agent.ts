@@ -45,6 +45,7 @@ export class Agent {
     this.registry = new Registry(
       builtinOperations({
         stacksRoot: o.stacksRoot,
+        stateDir: o.stateDir,
         docker: o.docker,
         nvidiaSmi: o.nvidiaSmi,
         stack: this.stackDeps(),
@@ -144,6 +145,9 @@ export class Agent {
   async run(): Promise<void> {
     await this.reconcile();
     this.journal.prune();
+    // Rules do not survive a reboot: the kept firewall policy goes back in before anything else.
+    const { reapplyKeptPolicy } = await import('./firewall/firewall.js');
+    await reapplyKeptPolicy(this.o.stateDir, (level, msg) => this.log(level, msg));
     const identity = this.state.identity();
     this.link = new Link(this.config, identity, {
       report: () => this.report(),

@@ -5,3 +5,4 @@ export * from './timing.js';
 export * from './enrollment.js';
 export * from './operations.js';
 export * from './pinned-tls.js';
+export * from './network-ops.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NETWORK_OPERATIONS } from './network-ops.js';
 
 /**
  * The closed registry of operations (DESIGN invariant 2), as far as the wire is concerned: the
@@ -92,6 +93,7 @@ export const OPERATIONS = {
   'stack.rollback': NoParams,
   /** The last lines of one service's logs. */
   'stack.logs': z.strictObject({ service: Service, tail: z.number().int().min(1).max(5000).default(200) }),
+  ...NETWORK_OPERATIONS,
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -84,6 +84,26 @@ export class DockerApi {
     );
   }
 
+  /** The host ports a project's running containers publish, with the address each is bound to. */
+  async publishedPorts(project: string, signal?: AbortSignal): Promise<PublishedPort[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
+    const r = await this.get<ApiContainer[]>(`/containers/json?filters=${filters}`, signal);
+    if (r.status !== 200 || !r.body)
+      throw new Error(`the Docker engine answered ${r.status} to a container list`);
+    const out: PublishedPort[] = [];
+    for (const c of r.body)
+      for (const p of c.Ports ?? [])
+        if (p.PublicPort)
+          out.push({
+            service: c.Labels['com.docker.compose.service'] ?? '',
+            hostIp: p.IP ?? '0.0.0.0',
+            hostPort: p.PublicPort,
+            containerPort: p.PrivatePort,
+            protocol: p.Type === 'udp' ? 'udp' : 'tcp',
+          });
+    return out;
+  }
+
   /** The containers of a compose project, from their labels (no release on disk needed). */
   async projectContainers(project: string, signal?: AbortSignal): Promise<Container[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
@@ -106,7 +126,17 @@ export class DockerApi {
   }
 }
 
+export interface PublishedPort {
+  service: string;
+  /** The host address it is bound to ('0.0.0.0' or '::' for every interface). */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
 interface ApiContainer {
+  Ports?: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
   Id: string;
   Names: string[];
   Image: string;

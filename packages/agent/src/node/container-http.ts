@@ -35,8 +35,19 @@ export function getJson(url: string, signal: AbortSignal, timeoutMs = 5000): Pro
   return requestJson(url, signal, { timeoutMs });
 }
 
+/** A service answered with an error status: not worth retrying as if it were down. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`${url} answered ${status}: ${body}`);
+  }
+}
+
 export interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   timeoutMs?: number;
   /** Error statuses whose JSON body is still the answer (the ML node's 503 "unhealthy" health). */
@@ -64,7 +75,7 @@ export function requestJson(url: string, signal: AbortSignal, o: RequestOptions 
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
           if ((res.statusCode ?? 0) >= 400 && !o.acceptStatus?.includes(res.statusCode ?? 0))
-            return reject(new Error(`${url} answered ${res.statusCode}: ${text.slice(0, 300)}`));
+            return reject(new HttpStatusError(url, res.statusCode ?? 0, text.slice(0, 300)));
           try {
             resolve(JSON.parse(text) as unknown);
           } catch {

@@ -63,3 +63,84 @@ export const KeysBackupResult = z.object({
   createdAt: z.string().optional(),
 });
 export type KeysBackupResult = z.infer<typeof KeysBackupResult>;
+
+const ChainDiff = z.object({
+  family: z.enum(['ipv4', 'ipv6']),
+  chain: z.string(),
+  add: z.array(z.string()),
+  remove: z.array(z.string()),
+});
+
+/** firewall.apply / status / remove (firewall/firewall.ts). */
+export const FirewallResult = z.object({
+  applied: z.boolean(),
+  policy: z.unknown().nullable(),
+  families: z.array(
+    z.object({
+      family: z.enum(['ipv4', 'ipv6']),
+      protected: z.boolean(),
+      note: z.string().nullable(),
+      dockerUser: z.boolean(),
+      diff: z.array(ChainDiff),
+      hooks: z.array(z.object({ parent: z.string(), position: z.number().nullable() })),
+    }),
+  ),
+  warnings: z.array(z.string()),
+});
+
+/** exposure.check (firewall/exposure.ts). */
+export const ExposureReport = z.object({
+  at: z.string(),
+  ports: z.array(
+    z.object({
+      port: z.number(),
+      protocol: z.enum(['tcp', 'udp']),
+      service: z.string(),
+      address: z.string(),
+      what: z.string(),
+      exposure: z.enum(['public', 'restricted', 'internal', 'unknown']),
+      audience: z.string(),
+      reachableFrom: z.string(),
+      verdict: z.enum(['ok', 'warning', 'critical']),
+      detail: z.string(),
+    }),
+  ),
+  firewall: z.object({
+    policy: z.boolean(),
+    ipv4: z.boolean(),
+    ipv6: z.boolean(),
+    notes: z.array(z.string()),
+  }),
+  verdict: z.enum(['ok', 'warning', 'critical']),
+});
+
+/** mlnode.register / disable / remove (node/mlnodes.ts). */
+export const MlNodeResult = z.object({
+  id: z.string(),
+  listed: z
+    .object({
+      host: z.string(),
+      poc_port: z.number(),
+      inference_port: z.number(),
+      enabled: z.boolean().nullable(),
+      status: z.string(),
+    })
+    .nullable(),
+  epoch: z.number().nullable(),
+});
+
+/** net.check (net/connectivity.ts). */
+export const NetCheckResult = z.object({
+  ok: z.boolean(),
+  results: z.array(
+    z.object({
+      id: z.string(),
+      target: z.string(),
+      ok: z.boolean(),
+      ms: z.number(),
+      status: z.number().nullable(),
+      failure: z.enum(['refused', 'unreachable', 'timeout', 'http', 'other']).nullable(),
+      detail: z.string(),
+    }),
+  ),
+});

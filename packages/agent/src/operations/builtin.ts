@@ -6,7 +6,16 @@ import type { Handlers } from './registry.js';
 import type { StackDeps } from '../stack/stack-context.js';
 import { StackResult } from '../stack/result.js';
 import { NodeHealthFacts } from '@gnm/gonka/health-facts';
-import { DeployResult, KeysBackupResult, ModelDownloadResult, RegisterResult } from '../node/results.js';
+import {
+  DeployResult,
+  ExposureReport,
+  FirewallResult,
+  KeysBackupResult,
+  MlNodeResult,
+  ModelDownloadResult,
+  NetCheckResult,
+  RegisterResult,
+} from '../node/results.js';
 
 const StackStatus = z.object({
   project: z.string(),
@@ -22,6 +31,8 @@ const StackStatus = z.object({
  */
 export function builtinOperations(o: {
   stacksRoot: string;
+  /** The agent's state folder (the kept firewall policy); firewall operations need it. */
+  stateDir?: string;
   docker?: string;
   nvidiaSmi?: string;
   /** The compose project (always `join` on hosts; tests use their own). */
@@ -68,8 +79,53 @@ export function builtinOperations(o: {
         },
       }
     : {};
+  const stateDir = o.stateDir ?? stack?.stateDir;
+  const firewallOps: Handlers = stateDir
+    ? {
+        'firewall.apply': {
+          result: FirewallResult,
+          run: async (p, ctx) =>
+            (await import('../firewall/firewall.js')).applyFirewall(p, stateDir, (log) => ctx.emit({ log })),
+        },
+        'firewall.status': {
+          result: FirewallResult,
+          run: async () => (await import('../firewall/firewall.js')).firewallStatus(stateDir),
+        },
+        'firewall.remove': {
+          result: FirewallResult,
+          run: async (p, ctx) =>
+            (await import('../firewall/firewall.js')).removeFirewall(p, stateDir, (log) => ctx.emit({ log })),
+        },
+        'exposure.check': {
+          result: ExposureReport,
+          run: async (_p, ctx) =>
+            (await import('../firewall/exposure.js')).checkExposure(stateDir, {
+              project,
+              signal: ctx.signal,
+              dockerSocket: o.dockerSocket,
+            }),
+        },
+      }
+    : {};
   return {
     ...stackOps,
+    ...firewallOps,
+    'mlnode.register': {
+      result: MlNodeResult,
+      run: async (p, ctx) => (await import('../node/mlnodes.js')).registerMlNode(p, ctx),
+    },
+    'mlnode.disable': {
+      result: MlNodeResult,
+      run: async (p, ctx) => (await import('../node/mlnodes.js')).disableMlNode(p, ctx),
+    },
+    'mlnode.remove': {
+      result: MlNodeResult,
+      run: async (p, ctx) => (await import('../node/mlnodes.js')).removeMlNode(p, ctx),
+    },
+    'net.check': {
+      result: NetCheckResult,
+      run: async (p, ctx) => (await import('../net/connectivity.js')).runChecks(p, ctx),
+    },
     'stack.status': {
       result: StackStatus,
       run: async (_params, ctx) => {
