@@ -15,6 +15,16 @@ const PROBE_EVERY_MS = 5 * 60_000;
 
 const DEBUG = process.env.GNM_AGENT_DEBUG === '1';
 
+/** Operations that must not overlap, by what they change. Reads run alongside anything. */
+const EXCLUSIVE: Partial<Record<string, 'stack' | 'firewall'>> = {
+  'stack.apply': 'stack',
+  'stack.rollback': 'stack',
+  'stack.stop': 'stack',
+  'node.deploy': 'stack',
+  'firewall.apply': 'firewall',
+  'firewall.remove': 'firewall',
+};
+
 export interface AgentOptions {
   stateDir: string;
   stacksRoot: string;
@@ -36,6 +46,7 @@ export class Agent {
   readonly registry: Registry;
   private link: Link | undefined;
   private readonly inFlight = new Map<string, Promise<OpResult>>();
+  private readonly locks = new Map<string, Promise<void>>();
   private readonly log: NonNullable<AgentOptions['log']>;
 
   constructor(private readonly o: AgentOptions) {
@@ -215,17 +226,32 @@ export class Agent {
     const controller = new AbortController();
     const deadline = new Date(req.deadline);
     const timer = setTimeout(() => controller.abort(), Math.max(0, deadline.getTime() - Date.now()));
-    const work = this.registry
-      .execute(req, {
-        emit: (e) => {
-          // GNM_AGENT_DEBUG=1 logs every event of every operation too (the secret-leak test reads it).
-          if (DEBUG) this.log('info', 'op.event', { opId: req.opId, op: req.op, ...e });
-          send({ type: 'op.event', opId: req.opId, seq: seq++, ...e });
-        },
-        signal: controller.signal,
-        deadline,
+    // Operations that change the same thing run one after the other, in arrival order: two deploys
+    // (or a deploy and a rollback) interleaving their compose runs would leave no release whole.
+    const lock = EXCLUSIVE[req.op];
+    const before = lock ? this.locks.get(lock) : undefined;
+    if (before) {
+      send({
+        type: 'op.event',
         opId: req.opId,
-      })
+        seq: seq++,
+        progress: { phase: 'queued' },
+        log: `waiting for the ${lock} operation already running on this host to finish`,
+      });
+    }
+    const work = (before ?? Promise.resolve())
+      .then(() =>
+        this.registry.execute(req, {
+          emit: (e) => {
+            // GNM_AGENT_DEBUG=1 logs every event of every operation too (the secret-leak test reads it).
+            if (DEBUG) this.log('info', 'op.event', { opId: req.opId, op: req.op, ...e });
+            send({ type: 'op.event', opId: req.opId, seq: seq++, ...e });
+          },
+          signal: controller.signal,
+          deadline,
+          opId: req.opId,
+        }),
+      )
       .then((result) => {
         if (DEBUG) this.log('info', 'op.result', { opId: req.opId, op: req.op, params: req.params, result });
         this.journal.finish(entry, result);
@@ -236,6 +262,16 @@ export class Agent {
         this.inFlight.delete(req.opId);
       });
     this.inFlight.set(req.opId, work);
+    if (lock) {
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.locks.set(lock, settled);
+      void settled.then(() => {
+        if (this.locks.get(lock) === settled) this.locks.delete(lock);
+      });
+    }
     return work;
   }
 }

@@ -174,6 +174,14 @@ export function buildBundle(o: BuildOptions): BundleManifest {
       }
     }
   }
+  // Which role's files use each parameter: a role's release requires only its own parameters.
+  const parameterRoles: Record<string, Role[]> = {};
+  for (const role of ['network', 'mlnode'] as const)
+    for (const f of roles[role])
+      for (const v of variablesOf(fs.readFileSync(fileOf(f), 'utf8')))
+        if (src.parameters[v.name] && !parameterRoles[v.name]?.includes(role))
+          (parameterRoles[v.name] ??= []).push(role);
+  for (const [, param] of Object.entries(src.renderedFiles)) parameterRoles[param] ??= ['network'];
   for (const name of Object.keys(src.parameters)) {
     if (!used.has(name) && !Object.values(src.renderedFiles).includes(name)) {
       problems.push(
@@ -252,6 +260,7 @@ export function buildBundle(o: BuildOptions): BundleManifest {
       ...rest,
       roles: { network: { composeFiles: roles.network }, mlnode: { composeFiles: roles.mlnode } },
       builtAt: new Date().toISOString(),
+      parameterRoles,
       services,
       files,
     });

@@ -126,6 +126,20 @@ describe('rendering refuses values that could inject', () => {
     refuse({ ACCOUNT_PUBKEY: 'AAAA' }, /33 bytes/);
   });
 
+  it('an ML-node-only release requires only the ML node’s parameters; a full one all of them', () => {
+    expect(m.parameterRoles?.HF_HOME).toEqual(['mlnode']);
+    expect(m.parameterRoles?.SEED_API_URL).toEqual(['network']);
+    expect(m.parameterRoles?.ML_NODES).toEqual(['network']);
+    const ml = resolveValues(m, { HF_HOME: '/srv/hf', MLNODE_BIND_ADDRESS: '10.0.0.2' }, {}, 'mlnode');
+    expect(Object.fromEntries(ml.env)).toMatchObject({ HF_HOME: '/srv/hf', MLNODE_BIND_ADDRESS: '10.0.0.2' });
+    expect(() => resolveValues(m, { HF_HOME: '/srv/hf' }, {}, 'full')).toThrow(/SEED_API_URL: required/);
+    expect(() => resolveValues(m, {}, {}, 'mlnode')).toThrow(/HF_HOME: required/);
+    // Given values are still checked, whichever role uses them.
+    expect(() => resolveValues(m, { HF_HOME: '/srv/hf', ACCOUNT_PUBKEY: '' }, {}, 'mlnode')).toThrow(
+      /33 bytes/,
+    );
+  });
+
   it('renders nothing when a value is refused', () => {
     const root = path.join(tmp, 'refused-root');
     expect(() =>

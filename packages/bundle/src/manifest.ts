@@ -68,6 +68,11 @@ export type ManifestSource = z.infer<typeof ManifestSource>;
 /** The manifest inside a built bundle: the source resolved, plus what the build found. */
 export const BundleManifest = ManifestSource.omit({ extends: true, composeOverrides: true }).extend({
   builtAt: z.string(),
+  /**
+   * The roles whose compose files use each parameter (found by the build). A release of one role
+   * requires only its own; a parameter not listed (bundles built before this existed) counts for both.
+   */
+  parameterRoles: z.record(z.string(), z.array(Role)).optional(),
   services: z.record(
     z.string(),
     z.strictObject({

@@ -55,7 +55,13 @@ export function resolveValues(
   m: BundleManifest,
   values: Values,
   secrets: Record<string, string>,
+  /** The role rendered; parameters only the other role uses are then not required. */
+  role: HostRole = 'full',
 ): { env: [string, string][]; structured: Record<string, unknown[]> } {
+  const usedByRole = (name: string) => {
+    const roles = m.parameterRoles?.[name];
+    return !roles || role === 'full' || roles.includes(role);
+  };
   const problems: string[] = [];
   const env: [string, string][] = [];
   const structured: Record<string, unknown[]> = {};
@@ -89,7 +95,7 @@ export function resolveValues(
     }
     const v = spec.constant ?? given ?? spec.default;
     if (v === undefined) {
-      if (spec.required) problems.push(`${name}: required (${spec.description})`);
+      if (spec.required && usedByRole(name)) problems.push(`${name}: required (${spec.description})`);
       continue;
     }
     const why = checkValue(spec, v);
@@ -110,7 +116,7 @@ export function resolveValues(
  */
 export function renderRelease(o: RenderOptions): RenderedRelease {
   const m = o.manifest;
-  const { env, structured } = resolveValues(m, o.values, o.secrets);
+  const { env, structured } = resolveValues(m, o.values, o.secrets, o.role);
   const layout = new StackLayout(o.stacksRoot);
   const version = m.version;
   const current = layout.current();

@@ -17,6 +17,8 @@ import type { TlsMaterial } from './identity/tls.js';
 import type { BundleRepository } from './bundles/bundle-repository.js';
 import { Nodes } from './nodes/nodes.js';
 import { HealthMonitor } from './nodes/health-monitor.js';
+import { Attachments } from './attachments/attachments.js';
+import { bindingValues } from './attachments/host-policy.js';
 
 export interface ServiceOptions {
   identity: ControlPlaneIdentity;
@@ -55,6 +57,7 @@ export interface Services {
   tls: TlsMaterial;
   bundles: BundleRepository;
   nodes: Nodes;
+  attachments: Attachments;
   pins(): Promise<Pins>;
   currentReportIntervalMs(): number;
   stop(): Promise<void>;
@@ -93,6 +96,13 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
   d.start();
   const nodes = new Nodes(db, hosts, tasks, audit, o.bundles, onError);
   const unfollow = nodes.follow(taskBus);
+  const attachments = new Attachments(db, nodes, tasks, audit, onError);
+  nodes.useBindings(async (row) =>
+    bindingValues({ hostId: row.host_id, role: row.role }, await attachments.active()),
+  );
+  const unfollowAttachments = attachments.follow(taskBus);
+  // Flows a restart interrupted go on (their step's task may have finished meanwhile).
+  void attachments.resume().catch(onError);
   const monitor = new HealthMonitor(db, tasks, (id) => gateway.connection(id) !== undefined, onError, {
     intervalMs: o.nodeHealthIntervalMs,
   });
@@ -114,6 +124,7 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
     tls: o.tls,
     bundles: o.bundles,
     nodes,
+    attachments,
     pins: async () => ({
       publicUrl: o.publicUrl,
       cpFingerprint: o.identity.fingerprint,
@@ -125,6 +136,7 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
       clearInterval(fleetTimer);
       monitor.stop();
       unfollow();
+      unfollowAttachments();
       stopResigning();
       stopMirroring();
       await gateway.close();

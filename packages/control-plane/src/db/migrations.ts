@@ -227,6 +227,43 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('nodes_owner').on('nodes').columns(['owner_id', 'created_at']).execute();
       },
     },
+    '0007_attachments': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('attachments')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('network_node_id', 'text', (c) => c.notNull().references('nodes.id').onDelete('cascade'))
+          .addColumn('ml_node_id', 'text', (c) => c.notNull().references('nodes.id').onDelete('cascade'))
+          .addColumn('network_host_id', 'text', (c) => c.notNull())
+          .addColumn('ml_host_id', 'text', (c) => c.notNull())
+          .addColumn('network_address', 'text', (c) => c.notNull())
+          .addColumn('ml_address', 'text', (c) => c.notNull())
+          .addColumn('callback_url', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) =>
+            c.notNull().check(sql`state in ('attaching', 'attached', 'failed', 'detaching', 'detached')`),
+          )
+          .addColumn('step', 'text')
+          .addColumn('step_task_id', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('checks', 'text')
+          .addColumn('warnings', 'text')
+          .addColumn('accept_warnings', 'text')
+          .addColumn('disable_epoch', 'integer')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('attached_at', 'text')
+          .addColumn('detached_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('attachments_network')
+          .on('attachments')
+          .columns(['network_node_id'])
+          .execute();
+        await db.schema.createIndex('attachments_ml').on('attachments').columns(['ml_node_id']).execute();
+        await db.schema.createIndex('attachments_task').on('attachments').columns(['step_task_id']).execute();
+      },
+    },
   };
 }
 

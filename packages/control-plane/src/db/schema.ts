@@ -218,3 +218,44 @@ export interface NodesTable {
 export interface Database {
   nodes: NodesTable;
 }
+
+export type AttachmentState = 'attaching' | 'attached' | 'failed' | 'detaching' | 'detached';
+
+/**
+ * An ML node attached to a network node (issue #8): the addresses each side uses to reach the other,
+ * and where its attach or detach flow stands — the step, the task running it — so a flow interrupted
+ * by a control-plane restart goes on from there (every step is idempotent).
+ */
+export interface AttachmentsTable {
+  id: string;
+  owner_id: string;
+  network_node_id: string;
+  ml_node_id: string;
+  network_host_id: string;
+  ml_host_id: string;
+  /** The network node's address as the ML host reaches it (its callback and the ML firewall's source). */
+  network_address: string;
+  /** The ML host's address as the network node reaches it (the Admin API `host`, the ML bind address). */
+  ml_address: string;
+  callback_url: string;
+  state: AttachmentState;
+  step: string | null;
+  step_task_id: string | null;
+  last_error: string | null;
+  /** JSON: the connectivity results of the last check, both ways. */
+  checks: string | null;
+  /** JSON: warnings given at attach (a public address). */
+  warnings: string | null;
+  /** JSON: preflight findings accepted for the ML node's deploy. */
+  accept_warnings: string | null;
+  /** The epoch in which the ML node was disabled (its removal waits for the next one). */
+  disable_epoch: number | null;
+  created_at: string;
+  updated_at: string;
+  attached_at: string | null;
+  detached_at: string | null;
+}
+
+export interface Database {
+  attachments: AttachmentsTable;
+}

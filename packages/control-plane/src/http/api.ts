@@ -19,6 +19,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { agentRoutes } from './routes/agent.js';
 import { bundleRoutes } from './routes/bundles.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { attachmentRoutes } from './routes/attachments.js';
 import { registerDocs } from './docs.js';
 
 export { SESSION_COOKIE } from './context.js';
@@ -64,4 +65,5 @@ export async function registerApi(
   agentRoutes(api, ctx);
   bundleRoutes(api, ctx, services.bundles);
   nodeRoutes(api, ctx);
+  attachmentRoutes(api, ctx);
 }

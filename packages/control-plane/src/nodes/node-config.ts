@@ -187,7 +187,8 @@ export function deployValues(c: NodeConfig): Record<string, string | Record<stri
     PUBLIC_URL: publicUrlOf(c),
     API_PORT: String(c.ports.api),
     P2P_EXTERNAL_ADDRESS: p2pAddressOf(c),
-    ACCOUNT_PUBKEY: c.accountPubkey ?? '',
+    // Only when given: an ML-node-only host has none, and an empty value is not a public key.
+    ...(c.accountPubkey ? { ACCOUNT_PUBKEY: c.accountPubkey } : {}),
     HF_HOME: c.hfHome,
     SEED_API_URL: seed.apiUrl,
     SEED_NODE_RPC_URL: seed.rpcUrl,

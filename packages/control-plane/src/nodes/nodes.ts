@@ -32,6 +32,9 @@ const DEADLINES = { deploy: 3 * 3600, register: 600, health: 120, backup: 600, d
  * bus and update the node: the warm key's public data, the registration, the latest health.
  */
 export class Nodes {
+  /** Bundle values a node's attachments add to its deploys (bind addresses, callback URL). */
+  private bindings: (row: NodeRow) => Promise<Record<string, string>> = () => Promise.resolve({});
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly hosts: Hosts,
@@ -40,6 +43,17 @@ export class Nodes {
     private readonly bundles: BundleRepository,
     private readonly onError: (e: unknown) => void,
   ) {}
+
+  useBindings(f: (row: NodeRow) => Promise<Record<string, string>>): void {
+    this.bindings = f;
+  }
+
+  /** A node by id without an ownership check (the control plane's own flows, which carry the owner). */
+  async rowById(id: string): Promise<NodeRow> {
+    const row = await this.db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('node', id);
+    return row;
+  }
 
   /** Follows finished tasks of hosts that carry a node (one subscription per control-plane process). */
   follow(bus: TaskBus): () => void {
@@ -182,6 +196,8 @@ export class Nodes {
     id: string,
     o: { acceptWarnings?: string[] },
     sourceIp: string | null,
+    /** Queued by a control-plane flow (an attachment), not by the user. */
+    by: { system?: boolean } = {},
   ): Promise<TaskView> {
     const row = await this.row(user, id, sourceIp);
     const c = this.config(row);
@@ -201,7 +217,7 @@ export class Nodes {
           bundle: c.bundle.name,
           version,
           role: c.role,
-          values: deployValues(c),
+          values: { ...deployValues(c), ...(await this.bindings(row)) },
           acceptWarnings: o.acceptWarnings ?? [],
           ...(c.role !== 'network' && c.serving
             ? {
@@ -215,6 +231,7 @@ export class Nodes {
         deadlineSeconds: DEADLINES.deploy,
       },
       sourceIp,
+      by,
     );
     await this.setState(id, { state: 'deploying', last_task_id: task.id, last_error: null });
     return task;
