@@ -450,6 +450,83 @@ describe('gnm against a real control plane (HTTPS, self-signed, pinned)', { time
     }
   });
 
+  it('attach refuses what cannot be attached, with the reason; attachments and the host firewall are shown', async () => {
+    const none = await gnm(['node', 'attachments', 'n1']);
+    expect(none.code, none.err).toBe(0);
+    expect(none.out).toMatch(/No attachments: gnm node attach/);
+    const self = await gnm([
+      'node',
+      'attach',
+      'n1',
+      'n1',
+      '--network-address',
+      '10.0.0.1',
+      '--ml-address',
+      '10.0.0.2',
+    ]);
+    expect(self.code).toBe(1);
+    expect(self.err).toMatch(/Not an ML node|only ML nodes \(role mlnode\) are attached/);
+    const bad = await gnm([
+      'node',
+      'attach',
+      'n1',
+      'n1',
+      '--network-address',
+      '10.0.0.1',
+      '--ml-address',
+      'ml-b.lan',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/mlAddress: an IPv4 address/);
+
+    const added = (await gnm(['--json', 'hosts', 'add', 'fw-node'])).json<{
+      enrollment: { token: string };
+    }>();
+    const agent = await TestAgent.enroll(cp.pins, added.enrollment.token, {
+      execute: async (op) =>
+        op.op === 'firewall.status'
+          ? {
+              ok: true,
+              result: {
+                applied: false,
+                policy: {
+                  rules: [
+                    {
+                      port: 8080,
+                      protocol: 'tcp',
+                      allowFrom: ['10.0.0.1'],
+                      purpose: 'ML node API (network node only)',
+                    },
+                  ],
+                },
+                families: [
+                  { family: 'ipv4', protected: true, note: null, dockerUser: true, diff: [], hooks: [] },
+                  {
+                    family: 'ipv6',
+                    protected: false,
+                    note: 'no global IPv6 address',
+                    dockerUser: false,
+                    diff: [],
+                    hooks: [],
+                  },
+                ],
+                warnings: [],
+              },
+            }
+          : { ok: false, error: { code: 'unexpected', message: op.op } },
+    });
+    await agent.connect();
+    try {
+      const fw = await gnm(['hosts', 'firewall', 'fw-node']);
+      expect(fw.code, fw.err).toBe(0);
+      expect(fw.out).toMatch(/8080\/tcp\s+10\.0\.0\.1\s+ML node API \(network node only\)/);
+      expect(fw.out).toMatch(/ipv4: protected/);
+      expect(fw.out).toMatch(/ipv6: not protected \(no global IPv6 address\)/);
+    } finally {
+      agent.close();
+    }
+  });
+
   it('exit 3 when the control plane cannot be reached; exit 2 after logout', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {

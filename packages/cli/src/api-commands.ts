@@ -9,6 +9,7 @@ import { registerLoginCommands } from './login-commands.js';
 import { CliFailure, EXIT, emit } from './output.js';
 import { registerTaskCommands } from './task-commands.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerAttachCommands } from './attach-commands.js';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -26,6 +27,7 @@ export function registerApiCommands(program: Command, bundle: Command): void {
   registerHostCommands(program, api);
   registerTaskCommands(program, api);
   registerNodeCommands(program, api);
+  registerAttachCommands(program, api);
 
   bundle
     .command('import')

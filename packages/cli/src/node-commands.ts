@@ -34,7 +34,7 @@ export interface NodeView {
 
 const NODE_ID = /^node_[0-9a-f]{20}$/;
 
-async function resolveNode(api: Api, ref: string): Promise<string> {
+export async function resolveNode(api: Api, ref: string): Promise<string> {
   if (NODE_ID.test(ref)) return ref;
   const { nodes } = await api.request<{ nodes: NodeView[] }>('GET', '/api/v1/nodes');
   const named = nodes.filter((n) => n.name === ref);

@@ -283,6 +283,28 @@ describe('deploy a Gonka node end to end (sim)', () => {
     expect(shown.stdout.trim()).toBe(n.warmKey?.address);
   });
 
+  it('a full node answers from outside only on its public ports (exposure.check)', async () => {
+    const r = await cp.call<Task>(cp.owner, 'POST', `/api/v1/hosts/${hostId}/tasks`, {
+      op: 'exposure.check',
+      params: {},
+      deadlineSeconds: 120,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const t = await finished(r.body.id);
+    expect(t.state, JSON.stringify(t.error)).toBe('succeeded');
+    const ports = (
+      t.result as { ports: { port: number; address: string; exposure: string; verdict: string }[] }
+    ).ports;
+    const outside = ports.filter((p) => !p.address.startsWith('127.') && p.address !== '::1');
+    // The public set of the rendered release: P2P, the proxy (HTTP, HTTPS), the bridge's P2P.
+    expect([...new Set(outside.map((p) => p.port))].sort((a, b) => a - b)).toEqual([5000, 8000, 8443, 30303]);
+    expect(outside.every((p) => p.exposure === 'public')).toBe(true);
+    // The internal ones are there, on loopback: 9100 and 9200 of the api, 8080 and 5050 of the ML node.
+    for (const port of [5050, 8080, 9100, 9200])
+      expect(ports.find((p) => p.port === port)?.address, `port ${port}`).toBe('127.0.0.1');
+    expect(ports.every((p) => p.verdict === 'ok')).toBe(true);
+  });
+
   it('a second deploy keeps the warm key (never overwritten)', async () => {
     const before = await node();
     const again = await cp.call<Task>(cp.owner, 'POST', `/api/v1/nodes/${nodeId}/deploy`, {
