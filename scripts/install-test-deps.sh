@@ -15,7 +15,8 @@ fi
 . "$(dirname "$0")/lib/docker-deps.sh"
 
 APT_PACKAGES=(build-essential python3 iptables iproute2 docker.io docker-registry skopeo busybox-static curl
-  ca-certificates util-linux postgresql systemd)
+  ca-certificates util-linux postgresql systemd chromium)
+# chromium: the web console's browser tests and bench/ui-fleet drive Debian's build through playwright-core.
 # Debian's registry package starts a service that demands htpasswd auth; tests start their own.
 gnm_apt_install "${APT_PACKAGES[@]}"
 # The packaged registry service is not used (the harness starts its own with its own config).

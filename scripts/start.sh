@@ -7,4 +7,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "[start] installing Node dependencies (first run only)…"
   npm_config_nodedir=/usr npm ci --no-audit --no-fund >/dev/null
 fi
+# The web console: built on first start and again whenever its sources changed (a few seconds).
+node_modules/.bin/tsx packages/web/src/build/ensure-built.ts
 exec node_modules/.bin/tsx packages/control-plane/src/main.ts

@@ -29,8 +29,13 @@ check() {
 }
 
 check typecheck "$BIN/tsc" -p tsconfig.json --noEmit
+# The web console's browser code is its own program (DOM types, JSX), kept out of the Node packages' one.
+check typecheck-web "$BIN/tsc" -p packages/web/tsconfig.json --noEmit
 check lint "$BIN/eslint" --max-warnings 0 .
 check format "$BIN/prettier" --check .
+
+# The browser tests and the control plane's tests serve the built console: build it (if stale) first.
+check web-build "$BIN/tsx" packages/web/src/build/ensure-built.ts
 
 echo "── vitest (unit + integration)"
 "$BIN/vitest" run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json"

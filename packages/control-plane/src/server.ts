@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { rawPublicKey, fingerprint } from '@gnm/protocol';
 import type { Database } from './db/schema.js';
 import { registerApi } from './http/api.js';
+import { registerWebUi } from './http/web-ui.js';
 import { registerAgentDistRoutes } from './http/routes/agent-dist.js';
 import { AgentBinary } from './agent-dist/agent-binary.js';
 import type { Config } from './config.js';
@@ -23,10 +24,6 @@ declare module 'fastify' {
     gnm: Services | null;
     routeList: { method: string; url: string }[];
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export type ServerConfig = Pick<Config, 'logLevel'> &
@@ -126,16 +123,8 @@ export async function buildServer(
 
   app.get('/api/v1/status', async () => ({ status: 'ok', version: VERSION, ...BUILD_STATUS }));
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
-    const li = (xs: readonly string[]): string => xs.map((x) => `<li>${escapeHtml(x)}</li>`).join('');
-    reply.type('text/html; charset=utf-8');
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gonka Node Manager</title></head>
-<body><main><h1>Gonka Node Manager ${VERSION}</h1>
-<p>The control plane's API is at <a href="/api/docs">/api/docs</a>. The web console arrives with issue #9.</p>
-<h2>Built</h2><ul>${li(BUILD_STATUS.built)}</ul>
-<h2>Not built yet</h2><ul>${li(BUILD_STATUS.notBuiltYet)}</ul>
-</main></body></html>`;
-  });
+  // The web console at / (and the SPA's paths); API paths keep their own 404.
+  await registerWebUi(app);
 
   return app;
 }
