@@ -105,6 +105,11 @@ describe('the agent on a host without Node, driving the sim stack', () => {
   const hostStack = async () => {
     const current = path.basename((await host.run('readlink', [`${JOIN}/current`])).trim());
     const dir = `${JOIN}/releases/${current}/deploy/join`;
+    // The release's own compose files, as its record lists them (official, bind override, sim override).
+    const record = JSON.parse(await host.readFile(`${JOIN}/releases/${current}/gnm-release.json`)) as {
+      manifest: { roles: { network: { composeFiles: string[] } } };
+    };
+    const files = record.manifest.roles.network.composeFiles.flatMap((f) => ['-f', `${dir}/${f}`]);
     const dry = await host.dockerExec([
       'compose',
       '--project-name',
@@ -113,10 +118,7 @@ describe('the agent on a host without Node, driving the sim stack', () => {
       dir,
       '--env-file',
       `${dir}/config.env`,
-      '-f',
-      `${dir}/docker-compose.yml`,
-      '-f',
-      `${dir}/docker-compose.sim.yml`,
+      ...files,
       'up',
       '--detach',
       '--no-build',
@@ -169,7 +171,9 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     );
     await cp.services.bundles.import(await release.archive());
     await installSimNvidiaSmi(host, 'h100-sxm-8x');
-    // The seed runs the other sim version, so the apply pulls its own images from the registry host.
+    // The seed runs the other sim version, so the apply pulls its own images from the registry host
+    // (removed first: an earlier test file of the run may have left them on this host).
+    await host.exec('docker', ['rmi', '-f', images.network, images.mlnode]);
     const seed = await startSeed(host, other.network);
     values = (extra = {}) => ({
       KEY_NAME: 'warm-key',

@@ -136,8 +136,9 @@ export class Attachments {
     input: unknown,
     sourceIp: string | null,
   ): Promise<AttachmentView> {
-    const p = parse(AttachInput, input);
+    // The caller's node first: a stranger learns nothing from a validation error.
     const network = await this.nodes.row(user, networkNodeId, sourceIp);
+    const p = parse(AttachInput, input);
     const ml = await this.nodes.row(user, p.mlNodeId, sourceIp);
     if (network.role === 'mlnode')
       throw new DomainError(

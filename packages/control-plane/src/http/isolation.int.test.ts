@@ -11,7 +11,7 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
   let cp: TestControlPlane;
   let alice: Caller;
   let bob: Caller;
-  const ids = { host: '', task: '', token: '', invitation: '', node: '' };
+  const ids = { host: '', task: '', token: '', invitation: '', node: '', attachment: '' };
 
   beforeAll(async () => {
     cp = await startTestControlPlane(dialect, { plain: true });
@@ -50,6 +50,29 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
       })
     ).body.id;
     expect(ids.node).toMatch(/^node_/);
+    // An ML node on a second host of Alice's, attached to her network node (the flow waits for the hosts).
+    const mlHost = (
+      await cp.call<{ host: { id: string } }>(alice, 'POST', '/api/v1/hosts', { name: 'alice-gpu-2' })
+    ).body.host.id;
+    const mlNode = (
+      await cp.call<{ id: string }>(alice, 'POST', '/api/v1/nodes', {
+        hostId: mlHost,
+        config: {
+          name: 'alice-ml',
+          role: 'mlnode',
+          network: 'mainnet',
+          publicHost: '203.0.113.8',
+          serving: { model: 'MiniMaxAI/MiniMax-M2.7', args: [], maxConcurrent: 100 },
+        },
+      })
+    ).body.id;
+    const att = await cp.call<{ id: string }>(alice, 'POST', `/api/v1/nodes/${ids.node}/attachments`, {
+      mlNodeId: mlNode,
+      networkAddress: '10.0.0.1',
+      mlAddress: '10.0.0.2',
+    });
+    expect(att.status, JSON.stringify(att.body)).toBe(202);
+    ids.attachment = att.body.id;
     ids.token = (
       await cp.call<{ id: string }>(alice, 'POST', '/api/v1/tokens', { name: 'alice', scope: 'read' })
     ).body.id;
@@ -65,6 +88,7 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
     if (url.startsWith('/api/v1/tasks/:id')) return { id: 'task', expect: 404 };
     if (url.startsWith('/api/v1/tokens/:id')) return { id: 'token', expect: 404 };
     if (url.startsWith('/api/v1/nodes/:id')) return { id: 'node', expect: 404 };
+    if (url.startsWith('/api/v1/attachments/:id')) return { id: 'attachment', expect: 404 };
     // Instance administration: the owner's alone, so any other user is refused outright.
     if (url.startsWith('/api/v1/invitations/:id')) return { id: 'invitation', expect: 403 };
     // Signed, public content (the TUF repository agents fetch).
