@@ -16,7 +16,14 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DOCKER_BIN, exec } from '@gnm/testkit';
-import { LABEL, drive, teardown, type Running, type TaskEvent } from '../../scripts/try/driver.js';
+import {
+  LABEL,
+  drive,
+  failureText,
+  teardown,
+  type Running,
+  type TaskEvent,
+} from '../../scripts/try/driver.js';
 
 const { values: args } = parseArgs({
   options: { smoke: { type: 'boolean' }, port: { type: 'string' } },
@@ -100,8 +107,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    const hint = (e as { hint?: string }).hint;
-    log(`failed: ${(e as Error).message}${hint ? `\n  → ${hint}` : ''}`);
+    log(`failed: ${failureText(e)}`);
     process.exit(1);
   },
 );

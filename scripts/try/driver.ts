@@ -122,6 +122,17 @@ export interface Running {
   agent?: ChildProcess;
 }
 
+/** An error as one message for the operator: the API's field-by-field problems and the hint included. */
+export function failureText(e: unknown): string {
+  const details = (e as { details?: unknown }).details;
+  const hint = e instanceof TryError ? e.hint : '';
+  return [
+    (e as Error).message,
+    ...(Array.isArray(details) ? details.map((d) => `  - ${String(d)}`) : []),
+    ...(hint ? [`  → ${hint}`] : []),
+  ].join('\n');
+}
+
 export class TryError extends Error {
   constructor(
     message: string,
@@ -607,9 +618,18 @@ async function startSeed(image: string): Promise<{ api: string; p2p: string; gat
       'ports 18000 and 15000 must be free (`sudo npm run sim:down` removes the sim demo’s seed)',
     );
   });
-  const gateway = (
-    await docker(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'])
-  ).trim();
+  // The bridge's gateway: dockerd does not always record it in the network's IPAM config (seen with
+  // Debian's 20.10), so docker0's own address is the fallback.
+  const gateway =
+    (
+      await docker(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'])
+    ).trim() ||
+    (os.networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address ?? '');
+  if (!gateway)
+    throw new TryError(
+      'the address of Docker’s default bridge could not be found',
+      'check `ip addr show docker0`: dockerd must run with its default bridge',
+    );
   await until('the sim seed answering', 30_000, `docker logs ${SEED}`, async () =>
     (await fetch('http://127.0.0.1:18000/v1/status')).ok ? true : undefined,
   );

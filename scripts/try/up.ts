@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DOCKER_BIN, exec } from '@gnm/testkit';
-import { LABEL, TRY_ROOT, TryError, drive, teardown, type Running } from './driver.js';
+import { LABEL, TRY_ROOT, TryError, drive, failureText, teardown, type Running } from './driver.js';
 
 const { values: args } = parseArgs({
   options: { port: { type: 'string' }, 'keep-on-error': { type: 'boolean' } },
@@ -82,8 +82,7 @@ async function main(): Promise<void> {
     );
   } catch (e) {
     if (stopping) return;
-    const hint = e instanceof TryError ? e.hint : '';
-    console.error(`\ntry failed: ${(e as Error).message}${hint ? `\n  → ${hint}` : ''}`);
+    console.error(`\ntry failed: ${failureText(e)}`);
     if (args['keep-on-error']) {
       if (running.agent?.pid) process.kill(-running.agent.pid, 'SIGTERM'); // its process group
       running.controlPlane?.kill('SIGTERM');
@@ -139,7 +138,6 @@ Ctrl-C stops everything and removes it (sudo npm run try:down does the same afte
 }
 
 main().catch((e: unknown) => {
-  const hint = e instanceof TryError ? e.hint : '';
-  console.error(`\ntry failed: ${(e as Error).message}${hint ? `\n  → ${hint}` : ''}`);
+  console.error(`\ntry failed: ${failureText(e)}`);
   process.exit(1);
 });
