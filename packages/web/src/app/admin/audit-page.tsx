@@ -1,3 +1,4 @@
+import { ScrollTable } from '../ui/scroll-table';
 import { useState } from 'react';
 import { api, call } from '../api/client';
 import type { AuditEntry } from '../api/types';
@@ -41,7 +42,7 @@ export function AuditPage() {
         </Empty>
       )}
       {entries.length > 0 && (
-        <div className="table-wrap">
+        <ScrollTable label="Audit log entries">
           <table>
             <thead>
               <tr>
@@ -66,7 +67,7 @@ export function AuditPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <ErrorBox error={more.error} />
       {first.data && first.data.entries.length === PAGE && !end && (

@@ -1,3 +1,4 @@
+import { ScrollTable } from '../ui/scroll-table';
 import { useState, type FormEvent } from 'react';
 import { api, call } from '../api/client';
 import { CommandBlock } from '../ui/copy-button';
@@ -89,7 +90,7 @@ export function TokensPage() {
         </Empty>
       )}
       {list.data && list.data.tokens.length > 0 && (
-        <div className="table-wrap">
+        <ScrollTable label="API tokens">
           <table>
             <thead>
               <tr>
@@ -133,7 +134,7 @@ export function TokensPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </Page>
   );

@@ -1,3 +1,4 @@
+import { ScrollTable } from '../ui/scroll-table';
 import { useState, type FormEvent } from 'react';
 import { api, call } from '../api/client';
 import { useUser } from '../auth/session';
@@ -43,7 +44,7 @@ export function UsersPage() {
       {!users.data ? (
         <Loading what="users" />
       ) : (
-        <div className="table-wrap">
+        <ScrollTable label="Users">
           <table>
             <thead>
               <tr>
@@ -62,7 +63,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <section aria-labelledby="invite-h">
         <h2 id="invite-h">Invite someone</h2>

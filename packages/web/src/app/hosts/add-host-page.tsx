@@ -56,7 +56,7 @@ export function AddHostPage() {
             onChange={(e) => setName(e.target.value)}
             required
             maxLength={63}
-            pattern="[A-Za-z0-9][A-Za-z0-9._-]*"
+            pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
             hint="Letters, digits, dot, dash and underscore, like gpu-01."
             autoComplete="off"
           />

@@ -1,10 +1,11 @@
+import { ScrollTable } from '../ui/scroll-table';
 import { Badge } from '../ui/badges';
 import type { Container } from './host-report';
 
 export function ContainersTable({ containers }: { containers: readonly Container[] }) {
   if (!containers.length) return <p className="muted">No containers of the node’s stack on this host.</p>;
   return (
-    <div className="table-wrap">
+    <ScrollTable label="Containers">
       <table>
         <caption className="sr-only">Containers of the join stack</caption>
         <thead>
@@ -31,6 +32,6 @@ export function ContainersTable({ containers }: { containers: readonly Container
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

@@ -1,3 +1,4 @@
+import { ScrollTable } from '../ui/scroll-table';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call } from '../api/client';
@@ -224,7 +225,7 @@ function ProbeSections({ report }: { report: HostReport | null }) {
           )}
         </dl>
         {probe.gpus.length > 0 && (
-          <div className="table-wrap">
+          <ScrollTable label="GPUs">
             <table>
               <caption className="sr-only">GPUs</caption>
               <thead>
@@ -246,7 +247,7 @@ function ProbeSections({ report }: { report: HostReport | null }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
     </>

@@ -1,3 +1,4 @@
+import { ScrollTable } from '../ui/scroll-table';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, call } from '../api/client';
@@ -52,7 +53,7 @@ export function TasksPage() {
 
 export function TaskTable({ tasks }: { tasks: readonly TaskSummary[] }) {
   return (
-    <div className="table-wrap">
+    <ScrollTable label="Tasks">
       <table>
         <thead>
           <tr>
@@ -79,6 +80,6 @@ export function TaskTable({ tasks }: { tasks: readonly TaskSummary[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }
