@@ -53,11 +53,11 @@ function mlStatus(n: NodeView): string | null {
 }
 
 /** A host's health when it carries no node: from its presence and its probe's worst finding. */
-function hostHealth(h: Host): { health: Health; reason: string } {
+function hostHealth(h: Host, report: ReturnType<typeof parseReport>): { health: Health; reason: string } {
   if (h.state === 'pending') return { health: 'unknown', reason: 'waiting for the agent to enroll' };
   if (h.state === 'revoked') return { health: 'unknown', reason: 'revoked' };
   if (h.presence !== 'online') return { health: 'critical', reason: `agent ${h.presence}` };
-  const findings = parseReport(h.lastReport)?.probe?.findings ?? [];
+  const findings = report?.probe?.findings ?? [];
   const critical = findings.find((f) => f.severity === 'critical');
   if (critical) return { health: 'critical', reason: critical.message };
   const warning = findings.find((f) => f.severity === 'warning');
@@ -69,7 +69,9 @@ export function fleetRows(hosts: readonly Host[], nodes: readonly NodeView[]): F
   const byHost = new Map(nodes.map((n) => [n.hostId, n]));
   return hosts.map((h) => {
     const n = byHost.get(h.id) ?? null;
-    const gpus = parseReport(h.lastReport)?.probe?.gpus ?? [];
+    // One parse per host and fetch: the report is the largest part of the answer.
+    const report = parseReport(h.lastReport);
+    const gpus = report?.probe?.gpus ?? [];
     const chain = n ? facts(n).chain : null;
     const height = typeof chain?.height === 'number' ? chain.height : null;
     const top = typeof chain?.networkHeight === 'number' ? chain.networkHeight : null;
@@ -77,7 +79,7 @@ export function fleetRows(hosts: readonly Host[], nodes: readonly NodeView[]): F
       ? h.presence !== 'online' && h.state === 'enrolled'
         ? { health: 'critical' as const, reason: `agent ${h.presence}; last: ${n.health.reason}` }
         : { health: n.health.status, reason: n.health.reason }
-      : hostHealth(h);
+      : hostHealth(h, report);
     const row: Omit<FleetRow, 'haystack'> = {
       hostId: h.id,
       hostName: h.name,
