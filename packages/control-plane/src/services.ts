@@ -19,6 +19,8 @@ import { Nodes } from './nodes/nodes.js';
 import { HealthMonitor } from './nodes/health-monitor.js';
 import { Attachments } from './attachments/attachments.js';
 import { bindingValues } from './attachments/host-policy.js';
+import { Fleet } from './fleet/fleet.js';
+import { hostPresence } from './gateway/presence.js';
 
 export interface ServiceOptions {
   identity: ControlPlaneIdentity;
@@ -58,6 +60,7 @@ export interface Services {
   bundles: BundleRepository;
   nodes: Nodes;
   attachments: Attachments;
+  fleet: Fleet;
   pins(): Promise<Pins>;
   currentReportIntervalMs(): number;
   stop(): Promise<void>;
@@ -125,6 +128,9 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
     bundles: o.bundles,
     nodes,
     attachments,
+    fleet: new Fleet(db, hosts, (h) =>
+      hostPresence(h, (id) => gateway.isConnected(id), currentReportIntervalMs()),
+    ),
     pins: async () => ({
       publicUrl: o.publicUrl,
       cpFingerprint: o.identity.fingerprint,

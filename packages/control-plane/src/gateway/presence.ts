@@ -17,3 +17,14 @@ export function presenceOf(o: {
   if (o.connected) return age <= window ? 'online' : 'stale';
   return age <= window ? 'stale' : 'offline';
 }
+
+/** A host's presence from its enrollment state, its live connection and when it was last seen. */
+export function hostPresence(
+  h: { id: string; state: string; last_seen_at: string | null },
+  connected: (hostId: string) => boolean,
+  intervalMs: number,
+): Presence {
+  if (h.state === 'pending') return 'never-connected';
+  if (h.state !== 'enrolled') return 'offline';
+  return presenceOf({ connected: connected(h.id), lastSeenAt: h.last_seen_at, intervalMs });
+}

@@ -103,7 +103,15 @@ export class Hosts {
   }
 
   async list(user: User, o: { all?: boolean; sourceIp?: string | null } = {}): Promise<HostRow[]> {
-    let q = this.db.selectFrom('hosts').selectAll();
+    return (await this.scoped(user, o)).selectAll().orderBy('created_at', 'asc').execute();
+  }
+
+  /**
+   * The caller's hosts as a query to select columns from (the owner's `all` checked and audited):
+   * the fleet view reads the small columns of every host and the large report only where it changed.
+   */
+  async scoped(user: User, o: { all?: boolean; sourceIp?: string | null } = {}) {
+    let q = this.db.selectFrom('hosts');
     if (o.all) {
       if (user.role !== 'owner')
         throw new DomainError(
@@ -119,8 +127,8 @@ export class Hosts {
         outcome: 'ok',
         ownerScope: user.id,
       });
-    } else q = q.where('owner_id', '=', user.id);
-    return q.orderBy('created_at', 'asc').execute();
+    } else q = q.where('hosts.owner_id', '=', user.id); // qualified: callers join other tables
+    return q;
   }
 
   /** One host of the caller's (or, for the owner, anyone's, audited). */

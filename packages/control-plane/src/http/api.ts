@@ -20,6 +20,7 @@ import { agentRoutes } from './routes/agent.js';
 import { bundleRoutes } from './routes/bundles.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { attachmentRoutes } from './routes/attachments.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { registerDocs } from './docs.js';
 
 export { SESSION_COOKIE } from './context.js';
@@ -66,4 +67,5 @@ export async function registerApi(
   bundleRoutes(api, ctx, services.bundles);
   nodeRoutes(api, ctx);
   attachmentRoutes(api, ctx);
+  fleetRoutes(api, ctx);
 }

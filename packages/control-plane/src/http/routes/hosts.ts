@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RouteContext, ZodApi } from '../context.js';
-import { presenceOf } from '../../gateway/presence.js';
+import { hostPresence } from '../../gateway/presence.js';
 import { installCommand } from '../../hosts/install-command.js';
 import type { HostRow } from '../../hosts/hosts.js';
 
@@ -37,16 +37,7 @@ export function hostRoutes(api: ZodApi, ctx: RouteContext): void {
     ownerId: h.owner_id,
     name: h.name,
     state: h.state,
-    presence:
-      h.state === 'enrolled'
-        ? presenceOf({
-            connected: ctx.gateway.isConnected(h.id),
-            lastSeenAt: h.last_seen_at,
-            intervalMs: ctx.currentReportIntervalMs(),
-          })
-        : h.state === 'pending'
-          ? 'never-connected'
-          : 'offline',
+    presence: hostPresence(h, (id) => ctx.gateway.isConnected(id), ctx.currentReportIntervalMs()),
     agentId: h.agent_id,
     agentVersion: h.agent_version,
     hostname: h.hostname,

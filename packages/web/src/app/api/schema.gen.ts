@@ -2596,6 +2596,71 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/fleet': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description One row per host and the node it carries: presence, versions, health and its reason, block height and lag, ML node states, GPUs. Compact (the host and node lists carry full reports). The owner may add `scope=all` (audited). */
+    get: {
+      parameters: {
+        query?: {
+          scope?: 'mine' | 'all';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              rows: {
+                hostId: string;
+                hostName: string;
+                hostname: string | null;
+                ownerId: string;
+                /** @enum {string} */
+                presence: 'online' | 'stale' | 'offline' | 'never-connected';
+                /** @enum {string} */
+                hostState: 'pending' | 'enrolled' | 'revoked';
+                agentVersion: string | null;
+                lastSeenAt: string | null;
+                nodeId: string | null;
+                nodeName: string | null;
+                /** @enum {string|null} */
+                role: 'network' | 'mlnode' | 'full' | null;
+                nodeState: string | null;
+                release: string | null;
+                /** @enum {string} */
+                health: 'ok' | 'warning' | 'critical' | 'unknown';
+                healthReason: string;
+                height: number | null;
+                lag: number | null;
+                mlStatus: string | null;
+                gpuCount: number;
+                gpus: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/agent/v1/gnm-agent-linux-x64': {
     parameters: {
       query?: never;
