@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WEB_CSP, registerWebUi } from './web-ui.js';
+import { FLEET_PRELOAD, WEB_CSP, registerWebUi } from './web-ui.js';
 
 /** A built console of its own (the test does not depend on `vite build` having run). */
 const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-web-dist-'));
@@ -44,6 +44,20 @@ describe('the web console served by the control plane', () => {
     expect(WEB_CSP).toContain("script-src 'self'");
     expect(WEB_CSP).not.toContain('unsafe-inline');
     expect(WEB_CSP).toContain("frame-ancestors 'none'");
+  });
+
+  it('a signed-in browser opening / (the fleet page) gets the fleet call as a preload; nobody else', async () => {
+    const app = await server(dist);
+    const signedIn = await app.inject({ method: 'GET', url: '/', headers: { cookie: 'gnm_session=abc' } });
+    expect(signedIn.headers.link).toBe(FLEET_PRELOAD);
+    expect(FLEET_PRELOAD).toMatch(/^<\/api\/v1\/fleet\?scope=mine>; rel=preload; as=fetch/);
+    expect((await app.inject({ method: 'GET', url: '/' })).headers.link).toBeUndefined();
+    const other = await app.inject({
+      method: 'GET',
+      url: '/hosts/h1',
+      headers: { cookie: 'gnm_session=abc' },
+    });
+    expect(other.headers.link).toBeUndefined();
   });
 
   it('hashed assets immutable for a year; other files revalidated; a missing asset is a 404', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { WEB_DIST_DIR } from '@gnm/web/dist-dir';
+import { SESSION_COOKIE } from './context.js';
 
 /**
  * The web console (packages/web's `vite build` output) at `/`, beside the API on the same port.
@@ -29,6 +30,9 @@ export const WEB_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** Matches fleet/prefetch.ts's fetch (same URL, CORS mode, same-origin credentials, no extra headers). */
+export const FLEET_PRELOAD = '</api/v1/fleet?scope=mine>; rel=preload; as=fetch; crossorigin=anonymous';
 
 /** Paths that belong to the API and the agents: never answered with the console. */
 const NOT_UI = ['/api/', '/agent/', '/tuf/', '/install.sh'];
@@ -68,7 +72,12 @@ export async function registerWebUi(app: FastifyInstance, o: { distDir?: string 
     return reply.type('text/html; charset=utf-8').send(html);
   };
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => sendIndex(reply));
+  // `/` is the fleet page: a signed-in browser gets the fleet call as a preload, so it runs while the
+  // page's script downloads and starts (packages/web's fleet/prefetch.ts makes the matching request).
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    if (req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) reply.header('link', FLEET_PRELOAD);
+    return sendIndex(reply);
+  });
 
   app.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
     const url = req.url.split('?')[0] ?? '/';

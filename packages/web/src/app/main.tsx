@@ -1,3 +1,5 @@
+// First: the fleet request starts before React and the session check (see prefetch.ts).
+import './fleet/prefetch';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';

@@ -44,10 +44,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let live = true;
     void (async () => {
       try {
-        const setup = await call(api.GET('/api/v1/setup'));
+        // Both at once: on every load the session answer is needed, and waiting for one then the
+        // other doubles the time to the first page.
+        const [setup, r] = await Promise.all([call(api.GET('/api/v1/setup')), api.GET('/api/v1/session')]);
         if (!live) return;
         if (setup.needsOwner) return setState({ status: 'needs-owner' });
-        const r = await api.GET('/api/v1/session');
         if (!live) return;
         if (r.data) signedIn(r.data);
         else setState({ status: 'anonymous' });

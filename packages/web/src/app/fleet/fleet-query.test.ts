@@ -1,84 +1,61 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, NodeView } from '../api/types';
-import { fleetRows } from './fleet-rows';
+import { fleetRows, type ApiFleetRow } from './fleet-rows';
 import { DEFAULT_QUERY, applyQuery, paramsFromQuery, queryFromParams } from './fleet-query';
 
-const host = (id: string, name: string, o: Partial<Host> = {}): Host => ({
-  id,
-  ownerId: 'usr_1',
-  name,
-  state: 'enrolled',
-  presence: 'online',
-  agentId: null,
-  agentVersion: '0.1.0',
+/** A row as GET /api/v1/fleet answers it (the join and health are the control plane's, tested there). */
+const row = (hostId: string, hostName: string, o: Partial<ApiFleetRow> = {}): ApiFleetRow => ({
+  hostId,
+  hostName,
   hostname: null,
-  createdAt: '2026-01-01T00:00:00Z',
-  enrolledAt: null,
-  revokedAt: null,
+  ownerId: 'usr_1',
+  presence: 'online',
+  hostState: 'enrolled',
+  agentVersion: '0.1.0',
   lastSeenAt: null,
-  lastReport: null,
+  nodeId: `node_${hostId}`,
+  nodeName: `n-${hostId}`,
+  role: 'full',
+  nodeState: 'deployed',
+  release: '0.2.14-1',
+  health: 'ok',
+  healthReason: 'all checks pass',
+  height: 100,
+  lag: 0,
+  mlStatus: 'INFERENCE',
+  gpuCount: 0,
+  gpus: 'no GPU',
   ...o,
 });
-const node = (
-  hostId: string,
-  status: NodeView['health']['status'],
-  height: number,
-  top: number,
-): NodeView => ({
-  id: `node_${hostId}`,
-  hostId,
-  name: `n-${hostId}`,
-  role: 'full',
-  network: 'sim',
-  state: 'deployed',
-  config: {},
-  release: '0.2.14-1',
-  lastTaskId: null,
-  lastError: null,
-  warmKey: null,
-  registration: null,
-  health: {
-    status,
-    reason: `${status} reason`,
-    at: '2026-01-01T00:00:00Z',
-    checks: [],
-    facts: { chain: { height, networkHeight: top }, mlNodes: [{ state: 'INFERENCE', healthy: true }] },
-  },
-  coldKey: null,
-  createdAt: '2026-01-01T00:00:00Z',
-  updatedAt: '2026-01-01T00:00:00Z',
-});
-
-const gpus = {
-  probe: {
-    gpus: Array.from({ length: 8 }, (_, i) => ({
-      index: i,
-      name: 'NVIDIA H200',
-      memoryMiB: 143771,
-      driverVersion: '570',
-    })),
-    findings: [],
-  },
-};
 
 describe('fleet rows', () => {
-  const rows = fleetRows(
-    [
-      host('h1', 'gpu-b', { lastReport: gpus }),
-      host('h2', 'gpu-a'),
-      host('h3', 'cpu-c', { presence: 'offline' }),
-      host('h4', 'new-d', { state: 'pending', presence: 'never-connected' }),
-    ],
-    [node('h1', 'ok', 90, 100), node('h2', 'warning', 100, 100), node('h3', 'ok', 5, 10)],
-  );
+  const rows = fleetRows([
+    row('h1', 'gpu-b', { height: 90, lag: 10, gpuCount: 8, gpus: '8× NVIDIA H200 (140 GiB)' }),
+    row('h2', 'gpu-a', { health: 'warning' }),
+    row('h3', 'cpu-c', { presence: 'offline', health: 'critical', height: 5, lag: 5 }),
+    row('h4', 'new-d', {
+      hostState: 'pending',
+      presence: 'never-connected',
+      health: 'unknown',
+      nodeId: null,
+      nodeName: null,
+      role: null,
+      nodeState: null,
+      release: null,
+      height: null,
+      lag: null,
+      mlStatus: null,
+    }),
+  ]);
 
-  it('joins each host with its node: health, height, lag, ML node status, GPU summary', () => {
+  it('formats the numbers once and searches every shown field', () => {
     const b = rows.find((r) => r.hostName === 'gpu-b');
-    expect(b).toMatchObject({ health: 'ok', height: 90, lag: 10, mlStatus: 'INFERENCE', gpuCount: 8 });
-    expect(b?.gpus).toBe('8× NVIDIA H200 (140 GiB)');
-    // A node whose agent is offline is not shown healthy on its last (stale) report.
-    expect(rows.find((r) => r.hostName === 'cpu-c')).toMatchObject({ health: 'critical' });
-    expect(rows.find((r) => r.hostName === 'new-d')).toMatchObject({ health: 'unknown', nodeId: null });
+    expect(b).toMatchObject({ heightText: '90', lagText: '10 blocks' });
+    expect(rows.find((r) => r.hostName === 'new-d')).toMatchObject({ heightText: '—', lagText: '—' });
+    expect(fleetRows([row('x', 'x', { lag: 1, height: 1234567 })])[0]).toMatchObject({
+      lagText: '1 block',
+      heightText: (1234567).toLocaleString(),
+    });
+    expect(b?.haystack).toContain('h200');
   });
 
   it('sorts worst health first by default, then by name; other keys both ways, unknown numbers last', () => {
@@ -127,8 +104,9 @@ describe('fleet rows', () => {
 
   it('filters and sorts 5,000 rows in well under a frame budget', () => {
     const many = fleetRows(
-      Array.from({ length: 5000 }, (_, i) => host(`h${i}`, `host-${i}`, { lastReport: gpus })),
-      Array.from({ length: 5000 }, (_, i) => node(`h${i}`, i % 7 ? 'ok' : 'critical', i, 5000)),
+      Array.from({ length: 5000 }, (_, i) =>
+        row(`h${i}`, `host-${i}`, { health: i % 7 ? 'ok' : 'critical', height: i, lag: 5000 - i }),
+      ),
     );
     const t = performance.now();
     const out = applyQuery(many, { ...DEFAULT_QUERY, search: 'host-4', sort: 'lag' });
