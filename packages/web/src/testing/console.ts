@@ -16,26 +16,34 @@ export interface FreshConsole {
   close(): Promise<void>;
 }
 
-export async function startFreshConsole(): Promise<FreshConsole> {
+export async function startFreshConsole(
+  o: {
+    /** More options of the control plane (the harness tests listen on the LAN, serve a real agent). */
+    controlPlane?: Parameters<typeof startTestControlPlane>[1];
+    /** Record a stand-in `gonka-join` release (default); the harness test imports a signed bundle instead. */
+    standInBundle?: boolean;
+  } = {},
+): Promise<FreshConsole> {
   ensureWebBuilt((l) => console.log(l));
   // Agents report every 2 s (as a small fleet's do every 10 s), so presence follows within the test.
-  const cp = await startTestControlPlane('sqlite', { reportIntervalMs: 2000 });
+  const cp = await startTestControlPlane('sqlite', { reportIntervalMs: 2000, ...o.controlPlane });
   await cp.db.db.deleteFrom('users').execute();
   const setupToken = await cp.services.accounts.issueSetupToken();
   if (!setupToken) throw new Error('no setup token: the instance still has an owner');
   // A release of the signed bundle, as `gnm bundle import` records it (deploys take the newest one);
   // importing a real archive is the bundle repository's own test.
-  await cp.db.db
-    .insertInto('bundles')
-    .values({
-      name: 'gonka-join',
-      version: '0.2.14-1',
-      gonka_release: 'v0.2.14',
-      file_count: 1,
-      targets_version: 1,
-      imported_at: new Date().toISOString(),
-    })
-    .execute();
+  if (o.standInBundle !== false)
+    await cp.db.db
+      .insertInto('bundles')
+      .values({
+        name: 'gonka-join',
+        version: '0.2.14-1',
+        gonka_release: 'v0.2.14',
+        file_count: 1,
+        targets_version: 1,
+        imported_at: new Date().toISOString(),
+      })
+      .execute();
   return { cp, url: cp.url, setupToken, close: () => cp.close() };
 }
 

@@ -47,6 +47,7 @@ describe('deploy form', () => {
       ports: { api: 8000 },
       keyName: 'warm-key',
       hfHome: '/mnt/shared',
+      bundle: { name: 'gonka-join' },
       seed: { apiUrl: 'http://10.0.0.1:8000', p2pAddress: 'tcp://10.0.0.1:5000' },
       accountPubkey: PUBKEY,
       serving: { model: rec.model, args: rec.args, maxConcurrent: 500, sizeGb: 240, reasons: rec.reasons },
@@ -103,5 +104,19 @@ describe('deploy form', () => {
     expect(rows['Public URL']).toBe('http://203.0.113.7:18000');
     expect(rows['P2P address']).toBe('tcp://203.0.113.7:5000');
     expect(rows.Model).toBe(rec.model);
+  });
+  it('advanced: another bundle and further parameters as NAME=value lines; bad lines refused', () => {
+    const f = {
+      ...initialForm('gpu-01'),
+      bundleName: 'gonka-join-sim',
+      extraValues: 'SIM_GPUS=8xNVIDIA H200:143771\n\nDISABLE_FAIL2BAN=true',
+    };
+    expect(validate(f).extraValues).toBeUndefined();
+    const c = toConfig(f, null);
+    expect(c.bundle).toEqual({ name: 'gonka-join-sim' });
+    expect(c.extraValues).toEqual({ SIM_GPUS: '8xNVIDIA H200:143771', DISABLE_FAIL2BAN: 'true' });
+    expect(validate({ ...f, extraValues: 'lower=case' }).extraValues).toMatch(/NAME=value/);
+    expect(validate({ ...f, extraValues: 'NO_EQUALS_SIGN' }).extraValues).toMatch(/NAME=value/);
+    expect(validate({ ...f, bundleName: 'Bad Name' }).bundleName).toMatch(/bundle name/);
   });
 });

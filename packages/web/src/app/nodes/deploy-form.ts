@@ -26,6 +26,10 @@ export interface DeployForm {
   args: string;
   maxConcurrent: string;
   sizeGb: string;
+  /** Advanced: the bundle (a release authority's own, or the sim's) and further bundle parameters. */
+  bundleName: string;
+  /** `NAME=value`, one per line: parameters of the bundle the form has no field for. */
+  extraValues: string;
 }
 
 export type FormErrors = Partial<Record<keyof DeployForm, string>>;
@@ -48,6 +52,8 @@ export function initialForm(hostName: string): DeployForm {
     args: '',
     maxConcurrent: '',
     sizeGb: '',
+    bundleName: 'gonka-join',
+    extraValues: '',
   };
 }
 
@@ -137,6 +143,14 @@ export function validate(f: DeployForm): FormErrors {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(f.keyName)) set('keyName', 'Letters, digits, dot, dash and underscore.');
   if (!/^\/[A-Za-z0-9._/-]*$/.test(f.hfHome))
     set('hfHome', 'An absolute path on the host, like /mnt/shared.');
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(f.bundleName))
+    set('bundleName', 'A bundle name: lower-case letters, digits and "-" (gonka-join for the official one).');
+  const bad = extraLines(f.extraValues).find((l) => !EXTRA_RE.test(l));
+  if (bad !== undefined)
+    set(
+      'extraValues',
+      `"${bad.slice(0, 40)}": write NAME=value, the name in upper case (e.g. DISABLE_FAIL2BAN=true).`,
+    );
   if (hasServing(f.role)) {
     if (!MODEL_RE.test(f.model)) set('model', 'A model id like Qwen/Qwen3-235B-A22B-Instruct-2507-FP8.');
     const args = argList(f.args);
@@ -148,6 +162,19 @@ export function validate(f: DeployForm): FormErrors {
     if (f.sizeGb.trim() && !(Number(f.sizeGb) > 0)) set('sizeGb', 'The size of the weights in GB, or empty.');
   }
   return e;
+}
+
+const EXTRA_RE = /^[A-Z][A-Z0-9_]{0,63}=[\x20-\x7e]{0,4096}$/;
+const extraLines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+/** The extra parameters as the API takes them. */
+export function extraValuesOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    extraLines(text).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+  );
 }
 
 const argList = (text: string) =>
@@ -171,7 +198,10 @@ export function toConfig(f: DeployForm, rec: Recommendation | null): Record<stri
     },
     keyName: f.keyName,
     hfHome: f.hfHome,
+    bundle: { name: f.bundleName },
   };
+  const extra = extraValuesOf(f.extraValues);
+  if (Object.keys(extra).length) config.extraValues = extra;
   if (f.network !== 'mainnet')
     config.seed = { apiUrl: f.seedApiUrl.trim(), p2pAddress: f.seedP2pAddress.trim() };
   if (f.role !== 'mlnode') config.accountPubkey = f.accountPubkey.trim();
@@ -212,6 +242,10 @@ export function reviewRows(f: DeployForm): { label: string; value: string }[] {
     ...(f.role !== 'mlnode' ? [{ label: 'Account public key', value: f.accountPubkey }] : []),
     { label: 'Warm key name', value: f.keyName },
     { label: 'Model cache (HF_HOME)', value: f.hfHome },
+    { label: 'Bundle', value: f.bundleName },
+    ...(extraLines(f.extraValues).length
+      ? [{ label: 'Further bundle parameters', value: extraLines(f.extraValues).join(', ') }]
+      : []),
   ];
   if (hasServing(f.role))
     rows.push(

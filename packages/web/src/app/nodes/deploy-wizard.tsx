@@ -29,6 +29,8 @@ const STEP_LABEL: Record<Step, string> = {
   serving: 'Model',
   review: 'Review',
 };
+/** The fields under "Advanced" on the addresses step. */
+const ADVANCED_FIELDS: (keyof DeployForm)[] = ['bundleName', 'extraValues'];
 /** Which fields each step owns: "Next" checks only those. */
 const STEP_FIELDS: Record<Step, (keyof DeployForm)[]> = {
   role: ['role', 'name', 'network', 'seedApiUrl', 'seedP2pAddress'],
@@ -40,6 +42,8 @@ const STEP_FIELDS: Record<Step, (keyof DeployForm)[]> = {
     'accountPubkey',
     'keyName',
     'hfHome',
+    'bundleName',
+    'extraValues',
   ],
   serving: ['model', 'args', 'maxConcurrent', 'sizeGb'],
   review: [],
@@ -100,6 +104,11 @@ function Wizard({
   const [step, setStep] = useState<Step>('role');
   const [touched, setTouched] = useState<Set<keyof DeployForm>>(new Set());
   const [rec, setRec] = useState<Recommendation | null>(null);
+  // The advanced fields are rendered only while open (a closed <details> still lays its content out
+  // for some checks), and open by themselves when a saved configuration already uses them.
+  const [advanced, setAdvanced] = useState(
+    () => form.bundleName !== initialForm(hostName).bundleName || form.extraValues.trim() !== '',
+  );
   const errors = useMemo(() => validate(form), [form]);
   const steps: Step[] = hasServing(form.role)
     ? ['role', 'addresses', 'serving', 'review']
@@ -142,7 +151,9 @@ function Wizard({
     setTouched((t) => new Set([...t, ...fields]));
     const bad = fields.filter((f) => errors[f]);
     if (bad.length) {
-      document.getElementById(`field-${bad[0]}`)?.focus();
+      if (bad.some((f) => ADVANCED_FIELDS.includes(f))) setAdvanced(true);
+      // After the render that may have opened the advanced fields.
+      requestAnimationFrame(() => document.getElementById(`field-${bad[0]}`)?.focus());
       return;
     }
     const to = steps[index + 1];
@@ -284,6 +295,32 @@ function Wizard({
               hint="Made on the host; its secret never leaves it."
             />
             <Field label="Model cache folder (HF_HOME)" id="field-hfHome" {...bind('hfHome')} />
+            <details
+              className="advanced"
+              open={advanced}
+              onToggle={(e) => setAdvanced((e.target as HTMLDetailsElement).open)}
+            >
+              <summary>Advanced: bundle and further parameters</summary>
+              {advanced && (
+                <>
+                  <Field
+                    label="Bundle"
+                    id="field-bundleName"
+                    {...bind('bundleName')}
+                    hint="gonka-join is the official release; another name for your own signed bundle (or the sim's)."
+                    spellCheck={false}
+                  />
+                  <Field
+                    label="Further bundle parameters (NAME=value, one per line)"
+                    id="field-extraValues"
+                    multiline
+                    {...bind('extraValues')}
+                    hint="Checked against the bundle's own parameter schema on the host; never a secret."
+                    spellCheck={false}
+                  />
+                </>
+              )}
+            </details>
           </>
         )}
         {step === 'serving' && (

@@ -17,6 +17,8 @@ const StoredConfig = z.object({
   accountPubkey: z.string().optional(),
   keyName: z.string().optional(),
   hfHome: z.string().optional(),
+  bundle: z.object({ name: z.string() }).optional(),
+  extraValues: z.record(z.string(), z.string()).optional(),
   serving: z
     .object({
       model: z.string(),
@@ -50,5 +52,9 @@ export function formFromConfig(config: unknown, base: DeployForm): DeployForm {
     args: c.serving?.args.join('\n') ?? '',
     maxConcurrent: s(c.serving?.maxConcurrent),
     sizeGb: s(c.serving?.sizeGb),
+    bundleName: c.bundle?.name ?? base.bundleName,
+    extraValues: Object.entries(c.extraValues ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
   };
 }

@@ -8,6 +8,7 @@ import { Loading, Page } from '../ui/page';
 import { useAsync } from '../ui/use-async';
 import { useSubmit } from '../ui/use-submit';
 import { WarmKeyChecklist } from './warm-key-checklist';
+import { AttachmentsPanel } from './attachments-panel';
 
 /** A node: where its bring-up stands, its health checks, the warm-key checklist, and its actions. */
 export function NodePage() {
@@ -84,6 +85,8 @@ export function NodePage() {
           </ul>
         )}
       </section>
+      {/* A full node can take further ML nodes on other hosts, like a network node. */}
+      <AttachmentsPanel node={n} />
       {n.role !== 'mlnode' && (
         <section aria-labelledby="warm-h">
           <h2 id="warm-h">Warm key and cold-key steps</h2>

@@ -31,6 +31,13 @@ describe('task progress', () => {
     expect(pull && phaseText(pull)).toBe('3 of 8 images');
   });
 
+  it('a phase that never finished on an ended task is where it stopped', () => {
+    const [preflight, pull, sync] = phasesOf(events);
+    expect(sync && phaseText(sync, true)).toBe('stopped at 90 of 100 blocks (network height; lag 10)');
+    expect(preflight && phaseText({ ...preflight, finished: false }, true)).toBe('stopped here');
+    expect(pull && phaseText(pull, true)).toBe('3 of 8 images');
+  });
+
   it('log lines in sequence order', () => {
     expect(logLines(events).map((l) => l.text)).toEqual(['checking', 'in sync']);
   });

@@ -72,8 +72,12 @@ export const PHASE_LABEL: Record<string, string> = {
 export const FINISHED: readonly TaskSummary['state'][] = ['succeeded', 'failed', 'expired', 'cancelled'];
 export const isFinished = (t: Pick<TaskSummary, 'state'>) => FINISHED.includes(t.state);
 
-/** A phase's progress in words: "1,234 of 5,000 blocks (lag 3,766)", "12.5 of 80 GB". */
-export function phaseText(p: Phase): string {
+/**
+ * A phase's progress in words: "1,234 of 5,000 blocks (lag 3,766)", "12.5 of 80 GB". A phase that
+ * never finished on a task that did is where it stopped (`taskEnded`).
+ */
+export function phaseText(p: Phase, taskEnded = false): string {
+  if (!p.finished && taskEnded) return p.done === undefined ? 'stopped here' : `stopped at ${phaseText(p)}`;
   if (p.done === undefined) return p.finished ? 'done' : 'in progress';
   const unit = p.unit ? ` ${p.unit}` : '';
   if (p.total === undefined) return `${p.done.toLocaleString()}${unit}`;

@@ -9,6 +9,7 @@ import { Loading, Page } from '../ui/page';
 import { useSubmit } from '../ui/use-submit';
 import { PHASE_LABEL, isFinished, logLines, nextStep, phaseText, phasesOf, type Phase } from './progress';
 import { TaskResult } from './task-result';
+import { AcceptFindings } from './accept-findings';
 import { useTaskLive } from './task-stream';
 
 /** One task, live: progress per phase, log lines, then the result or the error with what to do. */
@@ -92,10 +93,13 @@ function TaskView({ id }: { id: string }) {
                   ? `Failed${task.error ? `: ${task.error.code}` : ''}`
                   : `The task ${task.state}`}
               </p>
-              {task.error && <p>{task.error.message}</p>}
+              {task.error && <p className="error-message">{task.error.message}</p>}
               <p>
                 <strong>What to do:</strong> {nextStep(task)}
               </p>
+              {task.op === 'node.deploy' && task.error?.code === 'preflight-failed' && (
+                <AcceptFindings task={task} />
+              )}
             </div>
           )}
         </section>
@@ -107,12 +111,13 @@ function TaskView({ id }: { id: string }) {
 function PhaseRow({ p, running }: { p: Phase; running: boolean }) {
   const label = PHASE_LABEL[p.phase] ?? p.phase;
   const pct = p.done !== undefined && p.total ? Math.min(100, (p.done / p.total) * 100) : null;
+  const text = phaseText(p, !running);
   return (
-    <li className={p.finished || !running ? 'phase done' : 'phase'}>
+    <li className={p.finished ? 'phase done' : running ? 'phase' : 'phase stopped'}>
       <span className="phase-name">{label}</span>
-      <span className="phase-text">{phaseText(p)}</span>
+      <span className="phase-text">{text}</span>
       {pct !== null && (
-        <progress max={100} value={pct} aria-label={`${label}: ${phaseText(p)}`}>
+        <progress max={100} value={pct} aria-label={`${label}: ${text}`}>
           {Math.round(pct)}%
         </progress>
       )}

@@ -24,6 +24,10 @@ const TONE: Record<string, 'ok' | 'warn' | 'bad' | 'idle' | 'busy'> = {
   expired: 'bad',
   cancelled: 'idle',
   revoked: 'bad',
+  attached: 'ok',
+  attaching: 'busy',
+  detaching: 'busy',
+  detached: 'idle',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {
