@@ -23,8 +23,8 @@ import {
  * first run → add a host → run the shown install command on it → deploy a full node with the
  * recommender's defaults (the preflight's findings accepted in the page) → register → run the shown
  * grant command with the cold key → the node turns healthy on the fleet page; then a second host
- * with an ML node, attached to the first from the node page, with the connectivity shown. Every page
- * on the way passes the accessibility and layout checks at both sizes.
+ * with an ML node, attached to the first from the node page, with the connectivity shown; a second
+ * user sees none of it. Every page on the way passes the accessibility and layout checks at both sizes.
  */
 const SHOTS = path.resolve(import.meta.dirname, '../../.test-results/web-screenshots-harness');
 const OWNER = { email: 'operator@example.org', password: 'a long operator passphrase' };
@@ -46,6 +46,7 @@ describe('the console on real hosts (sim): deploy, grant, healthy, attach', { ti
   let cold: { address: string; pubkey: string };
   const agents: ResultPromise[] = [];
   const output: Record<string, string> = {};
+  const hostPages: Record<string, string> = {};
 
   const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
   const extras = (h: Host, role: 'full' | 'mlnode') =>
@@ -72,6 +73,7 @@ describe('the console on real hosts (sim): deploy, grant, healthy, attach', { ti
     p.catch(() => undefined);
     agents.push(p);
     await heading(`Host ${name}`).waitFor({ timeout: 60_000 });
+    hostPages[name] = page.url();
   };
 
   /** The deploy wizard with the recommender's proposal, then the task page until it succeeds. */
@@ -275,6 +277,40 @@ describe('the console on real hosts (sim): deploy, grant, healthy, attach', { ti
     await openNode('host-b');
     await page.getByTestId('attachment-host-b').waitFor();
     await checker.check(page, 'harness-ml-node');
+  });
+
+  it('user isolation: user B, invited by the operator, sees none of these hosts, nodes or tasks', async () => {
+    await openNode('host-a');
+    const nodePage = page.url();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await heading('Users').waitFor();
+    await page.getByLabel('Email').fill('b@example.org');
+    await page.getByRole('button', { name: 'Create invitation' }).click();
+    const link = (await page.getByLabel('Invitation link').textContent()) ?? '';
+    const other = await launchBrowser(fc.url);
+    try {
+      const b = await other.context.newPage();
+      checker.watch(b, 'user B');
+      await b.goto(link);
+      await b.getByLabel('Choose a password').fill('another long passphrase');
+      await b.getByLabel('Password again').fill('another long passphrase');
+      await b.getByRole('button', { name: 'Create my account' }).click();
+      await b.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
+      await b.getByText('No hosts yet.').waitFor();
+      expect(await b.getByText(/host-[ab]/).count()).toBe(0);
+      for (const url of [hostPages['host-a'] ?? '', hostPages['host-b'] ?? '', nodePage]) {
+        expect(url).toMatch(/\/(hosts|nodes)\/[a-z]+_/);
+        await b.goto(url);
+        await b.getByRole('alert').waitFor();
+        expect(await b.getByRole('alert').textContent()).toMatch(/not found/i);
+        expect(await b.getByText(/host-[ab]/).count()).toBe(0);
+      }
+      await checker.check(b, 'harness-isolation');
+      await b.goto(`${fc.url}/tasks`);
+      await b.getByText('No tasks.').waitFor();
+    } finally {
+      await other.close();
+    }
   });
 
   it('every page passed the accessibility and layout checks at both sizes', () => {
