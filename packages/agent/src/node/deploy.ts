@@ -11,7 +11,8 @@ import { SecretStore } from '../stack/secret-store.js';
 import { composeFor } from '../stack/stack-context.js';
 import type { DeployResult } from './results.js';
 import { ensureWarmKey, type WarmKey } from './warm-key.js';
-import { containerJson, waitFor } from './container-http.js';
+import { containerAddress, containerJson, waitFor } from './container-http.js';
+import { runCheck } from '../net/connectivity.js';
 
 export type DeployParams = z.infer<(typeof OPERATIONS)['node.deploy']>;
 
@@ -84,6 +85,15 @@ export async function deployNode(
     await waitFor(ctx, RPC_WAIT_MS, 'the public API did not answer', () =>
       containerJson(docker, 'api', 9000, '/v1/status', ctx.signal),
     );
+    // The proxy publishes the API on the host port (PUBLIC_URL): registration checks that URL from
+    // outside right after this, so the deploy ends only once the proxy accepts connections. A TCP
+    // connect, not a GET: in https mode port 80 answers with a redirect.
+    ctx.emit({ log: 'waiting for the proxy (the API on the host port)' });
+    await waitFor(ctx, RPC_WAIT_MS, 'the proxy did not accept connections on port 80', async () => {
+      const host = await containerAddress(docker, 'proxy', ctx.signal);
+      const r = await runCheck({ id: 'proxy', kind: 'tcp', host, port: 80 }, ctx.signal);
+      if (!r.ok) throw new Error(r.detail);
+    });
     await followSync(ctx, docker, String(p.values.SEED_NODE_RPC_URL ?? ''));
   });
   const key = warmKey as WarmKey | null;
