@@ -42,13 +42,11 @@ export interface FleetRow {
 }
 
 interface HostSummary {
-  key: string;
   gpuCount: number;
   gpus: string;
   worst: { severity: 'critical' | 'warning'; message: string } | null;
 }
 interface NodeSummary {
-  key: string;
   height: number | null;
   networkHeight: number | null;
   ml: { state: string | null; healthy: boolean | null }[];
@@ -57,9 +55,42 @@ interface NodeSummary {
 
 const BATCH = 500;
 
+/**
+ * Summaries of one large JSON column (a host's last report, a node's health facts), kept per row and
+ * read again only for rows whose change key moved since the last call: a fleet refresh of thousands
+ * of unchanged hosts parses nothing.
+ */
+class SummaryCache<S> {
+  private readonly entries = new Map<string, { key: string; summary: S }>();
+
+  constructor(
+    private readonly read: (ids: string[]) => Promise<{ id: string; text: string | null }[]>,
+    private readonly summarize: (text: string | null) => S,
+  ) {}
+
+  get(id: string): S | undefined {
+    return this.entries.get(id)?.summary;
+  }
+
+  async refresh(want: { id: string; key: string }[]): Promise<void> {
+    const stale = want.filter((w) => this.entries.get(w.id)?.key !== w.key);
+    const keys = new Map(stale.map((w) => [w.id, w.key]));
+    for (let i = 0; i < stale.length; i += BATCH)
+      for (const r of await this.read(stale.slice(i, i + BATCH).map((s) => s.id)))
+        this.entries.set(r.id, { key: keys.get(r.id) ?? '', summary: this.summarize(r.text) });
+  }
+}
+
 export class Fleet {
-  private readonly hostCache = new Map<string, HostSummary>();
-  private readonly nodeCache = new Map<string, NodeSummary>();
+  private readonly hostCache = new SummaryCache<HostSummary>(
+    (ids) =>
+      this.db.selectFrom('hosts').select(['id', 'last_report as text']).where('id', 'in', ids).execute(),
+    summarizeReport,
+  );
+  private readonly nodeCache = new SummaryCache<NodeSummary>(
+    (ids) => this.db.selectFrom('nodes').select(['id', 'health as text']).where('id', 'in', ids).execute(),
+    summarizeFacts,
+  );
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -113,8 +144,8 @@ export class Fleet {
           ],
     );
 
-    await this.refreshHosts(hosts.map((h) => ({ id: h.id, key: `${h.last_seen_at ?? ''}|${h.state}` })));
-    await this.refreshNodes(nodes.map((n) => ({ id: n.id, key: n.updated_at })));
+    await this.hostCache.refresh(hosts.map((h) => ({ id: h.id, key: `${h.last_seen_at ?? ''}|${h.state}` })));
+    await this.nodeCache.refresh(nodes.map((n) => ({ id: n.id, key: n.updated_at })));
 
     const byHost = new Map(nodes.map((n) => [n.host_id, n]));
     return hosts.map((h) => {
@@ -156,42 +187,6 @@ export class Fleet {
       };
     });
   }
-
-  private async refreshHosts(want: { id: string; key: string }[]): Promise<void> {
-    const stale = want.filter((w) => this.hostCache.get(w.id)?.key !== w.key);
-    const keys = new Map(want.map((w) => [w.id, w.key]));
-    for (let i = 0; i < stale.length; i += BATCH) {
-      const rows = await this.db
-        .selectFrom('hosts')
-        .select(['id', 'last_report'])
-        .where(
-          'id',
-          'in',
-          stale.slice(i, i + BATCH).map((s) => s.id),
-        )
-        .execute();
-      for (const r of rows)
-        this.hostCache.set(r.id, { key: keys.get(r.id) ?? '', ...summarizeReport(r.last_report) });
-    }
-  }
-
-  private async refreshNodes(want: { id: string; key: string }[]): Promise<void> {
-    const stale = want.filter((w) => this.nodeCache.get(w.id)?.key !== w.key);
-    const keys = new Map(want.map((w) => [w.id, w.key]));
-    for (let i = 0; i < stale.length; i += BATCH) {
-      const rows = await this.db
-        .selectFrom('nodes')
-        .select(['id', 'health'])
-        .where(
-          'id',
-          'in',
-          stale.slice(i, i + BATCH).map((s) => s.id),
-        )
-        .execute();
-      for (const r of rows)
-        this.nodeCache.set(r.id, { key: keys.get(r.id) ?? '', ...summarizeFacts(r.health) });
-    }
-  }
 }
 
 /** A host without a node: its health from its presence and its probe's worst finding. */
@@ -216,7 +211,7 @@ const obj = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** GPUs and the worst finding of a stored status report (free-form JSON from the agent). */
-export function summarizeReport(text: string | null): Omit<HostSummary, 'key'> {
+export function summarizeReport(text: string | null): HostSummary {
   let probe: Record<string, unknown> | undefined;
   try {
     probe = obj(obj(text ? (JSON.parse(text) as unknown) : null)?.probe);
@@ -246,7 +241,7 @@ export function summarizeReport(text: string | null): Omit<HostSummary, 'key'> {
 }
 
 /** Height, the network's height and the ML nodes' states of stored health facts. */
-export function summarizeFacts(text: string | null): Omit<NodeSummary, 'key'> {
+export function summarizeFacts(text: string | null): NodeSummary {
   let f: Record<string, unknown> | undefined;
   try {
     f = obj(text ? (JSON.parse(text) as unknown) : null);
