@@ -9,6 +9,7 @@ import { Release, cleanupTuf } from '@gnm/control-plane/testing/tuf-release';
 import {
   agentExecutable,
   installSimNvidiaSmi,
+  resetAgentHost,
   signAll,
   simBundles,
   tmp,
@@ -181,33 +182,7 @@ describe('attach ML nodes on other hosts to a network node (sim, four hosts)', (
 
   afterAll(async () => {
     for (const p of agents) p.kill('SIGKILL');
-    await Promise.all(
-      [A, B, C].map(async (h) => {
-        await h.exec('pkill', ['-9', '-f', 'gnm-agent']);
-        await h.exec('docker', [
-          'compose',
-          '--project-name',
-          'join',
-          'down',
-          '--remove-orphans',
-          '--volumes',
-          '-t',
-          '1',
-        ]);
-        await h.exec('sh', [
-          '-c',
-          'iptables -D DOCKER-USER -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-FWD; iptables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN; iptables -F GNM-FWD; iptables -X GNM-FWD; iptables -F GNM-IN; iptables -X GNM-IN; ip6tables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN; ip6tables -F GNM-IN; ip6tables -X GNM-IN; true',
-        ]);
-        await h.exec('rm', [
-          '-rf',
-          '/var/lib/gnm-agent',
-          '/srv/gnm',
-          '/srv/gnm-hf',
-          '/usr/local/bin/gnm-agent',
-        ]);
-        await h.exec('rm', ['-rf', '/usr/local/bin/nvidia-smi', '/usr/local/lib/gnm-sim', '/etc/gnm-sim']);
-      }),
-    );
+    await Promise.all([A, B, C].map(resetAgentHost));
     await D.exec('docker', ['rm', '-f', 'sim-seed']);
     await D.exec('rm', ['-rf', COLD_DIR]);
     await cp?.close();

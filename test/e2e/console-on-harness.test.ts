@@ -13,6 +13,7 @@ import { startFreshConsole, type FreshConsole } from '../../packages/web/src/tes
 import {
   agentExecutable,
   installSimNvidiaSmi,
+  resetAgentHost,
   signAll,
   simBundles,
   tmp,
@@ -162,33 +163,7 @@ describe('the console on real hosts (sim): deploy, grant, healthy, attach', { ti
   afterAll(async () => {
     await browser?.close();
     for (const p of agents) p.kill('SIGKILL');
-    await Promise.all(
-      [A, B].map(async (h) => {
-        await h.exec('pkill', ['-9', '-f', 'gnm-agent']);
-        await h.exec('docker', [
-          'compose',
-          '--project-name',
-          'join',
-          'down',
-          '--remove-orphans',
-          '--volumes',
-          '-t',
-          '1',
-        ]);
-        await h.exec('sh', [
-          '-c',
-          'iptables -D DOCKER-USER -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-FWD; iptables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN; iptables -F GNM-FWD; iptables -X GNM-FWD; iptables -F GNM-IN; iptables -X GNM-IN; ip6tables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN; ip6tables -F GNM-IN; ip6tables -X GNM-IN; true',
-        ]);
-        await h.exec('rm', [
-          '-rf',
-          '/var/lib/gnm-agent',
-          '/srv/gnm',
-          '/srv/gnm-hf',
-          '/usr/local/bin/gnm-agent',
-        ]);
-        await h.exec('rm', ['-rf', '/usr/local/bin/nvidia-smi', '/usr/local/lib/gnm-sim', '/etc/gnm-sim']);
-      }),
-    );
+    await Promise.all([A, B].map(resetAgentHost));
     await OP.exec('docker', ['rm', '-f', 'sim-seed']);
     await OP.exec('rm', ['-rf', COLD_DIR]);
     await fc?.close();

@@ -3,7 +3,7 @@ import type { ResultPromise } from 'execa';
 import { sharedPool } from '@gnm/testkit/vitest';
 import { pushSimImages } from '@gnm/sim/testing';
 import { startTestControlPlane, type TestControlPlane } from '@gnm/control-plane/testing';
-import { agentExecutable } from './fixtures.js';
+import { REMOVE_GNM_CHAINS, agentExecutable } from './fixtures.js';
 
 /**
  * The agent's firewall on a real host (network namespace, its own dockerd and iptables): a published
@@ -147,10 +147,7 @@ describe('firewall.apply / status / remove and exposure.check on a real host', (
       ['INPUT', ['-p', 'tcp', '--dport', '2222', '-j', 'ACCEPT']],
     ] as const)
       await host.exec('iptables', ['-D', chain, ...rule]);
-    await host.exec('sh', [
-      '-c',
-      'iptables -D DOCKER-USER -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-FWD; iptables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN; iptables -F GNM-FWD; iptables -X GNM-FWD; iptables -F GNM-IN; iptables -X GNM-IN',
-    ]);
+    await host.exec('sh', ['-c', REMOVE_GNM_CHAINS]);
     await host.exec('rm', ['-rf', '/var/lib/gnm-agent', '/srv/gnm', '/usr/local/bin/gnm-agent']);
     await cp?.close();
   });

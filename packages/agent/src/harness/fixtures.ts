@@ -50,3 +50,39 @@ export async function installSimNvidiaSmi(host: Host, profile: string): Promise<
   await host.run('ln', ['-sf', '/usr/local/lib/gnm-sim/nvidia-smi/nvidia-smi', '/usr/local/bin/nvidia-smi']);
   await host.writeFile('/etc/gnm-sim/gpu-profile', `${profile}\n`);
 }
+
+/** Removes the agent's firewall chains and their hooks (iptables and ip6tables), whatever is left. */
+export const REMOVE_GNM_CHAINS = [
+  'iptables -D DOCKER-USER -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-FWD',
+  'iptables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN',
+  'iptables -F GNM-FWD',
+  'iptables -X GNM-FWD',
+  'iptables -F GNM-IN',
+  'iptables -X GNM-IN',
+  'ip6tables -D INPUT -m comment --comment "gnm: firewall hook (gnm-agent)" -j GNM-IN',
+  'ip6tables -F GNM-IN',
+  'ip6tables -X GNM-IN',
+  'true',
+].join('; ');
+
+/**
+ * A shared harness host as it was before an installed agent ran a node on it: the agent killed, the
+ * join stack and its volumes down, our firewall chains gone, the agent's state, stacks, model cache,
+ * executable and the sim nvidia-smi removed — so the next test file finds a bare host.
+ */
+export async function resetAgentHost(h: Host): Promise<void> {
+  await h.exec('pkill', ['-9', '-f', 'gnm-agent']);
+  await h.exec('docker', [
+    'compose',
+    '--project-name',
+    'join',
+    'down',
+    '--remove-orphans',
+    '--volumes',
+    '-t',
+    '1',
+  ]);
+  await h.exec('sh', ['-c', REMOVE_GNM_CHAINS]);
+  await h.exec('rm', ['-rf', '/var/lib/gnm-agent', '/srv/gnm', '/srv/gnm-hf', '/usr/local/bin/gnm-agent']);
+  await h.exec('rm', ['-rf', '/usr/local/bin/nvidia-smi', '/usr/local/lib/gnm-sim', '/etc/gnm-sim']);
+}
