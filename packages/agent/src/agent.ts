@@ -30,6 +30,8 @@ export interface AgentOptions {
   stacksRoot: string;
   docker?: string;
   nvidiaSmi?: string;
+  /** GNM_AGENT_DEV_PLAIN_HTTP for `run`: allows plain http like the flag kept at enrollment. */
+  devPlainHttp?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, o?: object) => void;
 }
 
@@ -51,7 +53,8 @@ export class Agent {
 
   constructor(private readonly o: AgentOptions) {
     this.state = new AgentState(o.stateDir);
-    this.config = this.state.loadConfig();
+    const config = this.state.loadConfig();
+    this.config = o.devPlainHttp ? { ...config, devPlainHttp: true } : config;
     this.journal = new Journal(this.state.journalDir);
     this.registry = new Registry(
       builtinOperations({
@@ -78,6 +81,7 @@ export class Agent {
       controlPlane: this.config.controlPlane,
       tlsPin: this.config.tlsPin,
       rootSha256: this.config.rootSha256,
+      devPlainHttp: this.config.devPlainHttp,
     };
   }
 

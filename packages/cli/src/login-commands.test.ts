@@ -21,7 +21,7 @@ const TOKEN = `gnmt_${'x'.repeat(43)}`;
 const saved = { ...process.env };
 beforeAll(async () => {
   for (const k of ['GNM_URL', 'GNM_TOKEN', 'GNM_TLS_PIN', 'GNM_DEV_PLAIN_HTTP', 'GNM_CLI_DEV_PLAIN_HTTP'])
-    delete process.env[k];
+    Reflect.deleteProperty(process.env, k);
   process.env.GNM_CONFIG = path.join(tmp, 'config.json');
   server = http.createServer((req, res) => {
     seen.push(`${req.method ?? ''} ${req.url ?? ''} ${req.headers.authorization ?? ''}`);
