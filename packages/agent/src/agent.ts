@@ -5,6 +5,7 @@ import { writeFileAtomic } from './state/files.js';
 import { Journal, type JournalEntry } from './journal/journal.js';
 import type { StackDeps } from './stack/stack-context.js';
 import { Registry } from './operations/registry.js';
+import { hostScrubber } from './operations/output-scrubber.js';
 import { builtinOperations } from './operations/builtin.js';
 import { Link, AGENT_VERSION } from './connection/link.js';
 import { probeHost, type HostProbe } from './probes/host-probe.js';
@@ -64,6 +65,7 @@ export class Agent {
         nvidiaSmi: o.nvidiaSmi,
         stack: this.stackDeps(),
       }),
+      { scrub: hostScrubber(path.join(o.stateDir, 'secrets')) },
     );
     this.log =
       o.log ??
