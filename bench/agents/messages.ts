@@ -4,7 +4,8 @@ export interface WorkerInit {
   seed: string;
   /** Global agent indices this worker holds. */
   indices: number[];
-  pins: { url: string; cpFingerprint: string; tlsPin: string | null };
+  /** Both bench modes dial wss (TLS from the agents' side); plain ws only with `devPlainHttp`. */
+  pins: { url: string; cpFingerprint: string; tlsPin: string | null; devPlainHttp?: boolean };
   /** Connection attempts allowed to be in flight at once in this worker (the ramp's backpressure). */
   maxInFlight: number;
   /** Attempts per agent during the ramp before it counts as failed. */

@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   backoffDelayMs,
   checkPin,
+  controlPlaneTransport,
   fingerprint,
   jittered,
   newNonce,
@@ -53,7 +54,13 @@ interface Agent {
 }
 
 const wsUrl = `${init.pins.url.replace(/^http/, 'ws')}/agent/v1/connect`;
-const useTls = init.pins.url.startsWith('https');
+// The agents' transport rule: pinned TLS, plain only with the explicit development flag.
+const transport = controlPlaneTransport(init.pins.url, {
+  tlsPin: init.pins.tlsPin,
+  devPlainHttp: init.pins.devPlainHttp ?? false,
+  allowWith: 'pins.devPlainHttp: true',
+});
+const useTls = transport.kind === 'tls';
 const agents: Agent[] = init.indices.map((i) => {
   const id = benchIdentity(init.seed, i);
   return {
@@ -163,7 +170,8 @@ function connect(a: Agent): Promise<void> {
     ws.on('upgrade', (res) => {
       if (!useTls) return;
       try {
-        certSha256 = checkPin(res.socket as TLSSocket, init.pins.tlsPin ?? '').certSha256;
+        if (transport.kind === 'tls')
+          certSha256 = checkPin(res.socket as TLSSocket, transport.pin).certSha256;
       } catch (e) {
         fail(e);
       }

@@ -183,7 +183,12 @@ export async function drive(o: DriverOptions, running: Running): Promise<DriverR
       const started = await startControlPlane(o, running);
       mark('controlPlane');
       const owner = await createOwner(started.url, started.tlsPin, started.setupToken);
-      const api = new Api({ url: started.url, token: owner.token, tlsPin: started.tlsPin });
+      const api = new Api({
+        url: started.url,
+        token: owner.token,
+        tlsPin: started.tlsPin,
+        devPlainHttp: false,
+      });
       say(
         `owner account ${owner.email} created; signing the sim bundle with a local demo key and importing it`,
       );

@@ -5,6 +5,7 @@ import { writeFileAtomic } from './state/files.js';
 import { Journal, type JournalEntry } from './journal/journal.js';
 import type { StackDeps } from './stack/stack-context.js';
 import { Registry } from './operations/registry.js';
+import { hostScrubber } from './operations/output-scrubber.js';
 import { builtinOperations } from './operations/builtin.js';
 import { Link, AGENT_VERSION } from './connection/link.js';
 import { probeHost, type HostProbe } from './probes/host-probe.js';
@@ -30,6 +31,8 @@ export interface AgentOptions {
   stacksRoot: string;
   docker?: string;
   nvidiaSmi?: string;
+  /** GNM_AGENT_DEV_PLAIN_HTTP for `run`: allows plain http like the flag kept at enrollment. */
+  devPlainHttp?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, o?: object) => void;
 }
 
@@ -51,7 +54,8 @@ export class Agent {
 
   constructor(private readonly o: AgentOptions) {
     this.state = new AgentState(o.stateDir);
-    this.config = this.state.loadConfig();
+    const config = this.state.loadConfig();
+    this.config = o.devPlainHttp ? { ...config, devPlainHttp: true } : config;
     this.journal = new Journal(this.state.journalDir);
     this.registry = new Registry(
       builtinOperations({
@@ -61,6 +65,7 @@ export class Agent {
         nvidiaSmi: o.nvidiaSmi,
         stack: this.stackDeps(),
       }),
+      { scrub: hostScrubber(path.join(o.stateDir, 'secrets')) },
     );
     this.log =
       o.log ??
@@ -78,6 +83,7 @@ export class Agent {
       controlPlane: this.config.controlPlane,
       tlsPin: this.config.tlsPin,
       rootSha256: this.config.rootSha256,
+      devPlainHttp: this.config.devPlainHttp,
     };
   }
 

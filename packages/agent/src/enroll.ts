@@ -1,5 +1,14 @@
-import { EnrollResponse, fingerprint, pinnedJsonRequest, signEnrollment } from '@gnm/protocol';
+import {
+  EnrollResponse,
+  fingerprint,
+  PinError,
+  PlainTransportError,
+  pinnedJsonRequest,
+  signEnrollment,
+  type Transport,
+} from '@gnm/protocol';
 import { AgentState, type AgentConfig } from './state/agent-state.js';
+import { agentTransport } from './connection/transport.js';
 
 export interface EnrollOptions {
   stateDir: string;
@@ -8,6 +17,8 @@ export interface EnrollOptions {
   cpFingerprint: string;
   tlsPin: string | null;
   rootSha256: string | null;
+  /** The operator's explicit development flag: an http:// control plane is refused without it. */
+  devPlainHttp?: boolean;
   hostname: string;
   agentVersion: string;
 }
@@ -27,10 +38,19 @@ export async function enroll(o: EnrollOptions): Promise<AgentConfig> {
     throw new EnrollError(
       `this host is already enrolled (${state.configFile}); to enroll it again, stop the agent and remove ${o.stateDir} first`,
     );
-  if (o.controlPlane.startsWith('https:') && !o.tlsPin)
-    throw new EnrollError('--tls-pin is required for an https control plane: copy the whole install command');
+  let transport: Transport;
+  try {
+    transport = agentTransport(o.controlPlane, { tlsPin: o.tlsPin, devPlainHttp: o.devPlainHttp });
+  } catch (e) {
+    if (e instanceof PlainTransportError) throw new EnrollError(e.message);
+    if (e instanceof PinError)
+      throw new EnrollError(
+        '--tls-pin is required for an https control plane: copy the whole install command',
+      );
+    throw e;
+  }
   const identity = state.identity();
-  const r = await pinnedJsonRequest(`${o.controlPlane}/agent/v1/enroll`, o.tlsPin, 'POST', (peer) => ({
+  const r = await pinnedJsonRequest(`${o.controlPlane}/agent/v1/enroll`, transport, 'POST', (peer) => ({
     token: o.token,
     publicKey: identity.publicKey,
     proof: signEnrollment(o.token, identity.publicKey, peer?.certSha256 ?? 'plain-ws', identity.privateKey),
@@ -51,8 +71,9 @@ export async function enroll(o: EnrollOptions): Promise<AgentConfig> {
   const config: AgentConfig = {
     controlPlane: o.controlPlane,
     cpFingerprint: o.cpFingerprint,
-    tlsPin: o.tlsPin,
+    tlsPin: transport.kind === 'tls' ? transport.pin : null,
     rootSha256: o.rootSha256,
+    ...(transport.kind === 'plain' ? { devPlainHttp: true } : {}),
     agentId: e.agentId,
     hostId: e.hostId,
     hostName: e.hostName,

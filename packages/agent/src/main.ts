@@ -14,6 +14,7 @@ import { DockerApi } from './compose/docker-api.js';
 import { OperationFailure } from './operations/registry.js';
 import { UnitError, renderUnit } from './install/systemd-unit.js';
 import { addKeyCommands } from './keys/cli.js';
+import { agentPlainHttpFromEnv, PLAIN_WARNING } from './connection/transport.js';
 
 /**
  * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
@@ -37,7 +38,10 @@ program
   .requiredOption('--cp-fingerprint <hex>')
   .option('--tls-pin <pin>')
   .option('--root-sha256 <hex>')
-  .option('--dev-plain-http', 'the control plane runs without TLS (development only)')
+  .option(
+    '--dev-plain-http',
+    'allow an http:// control plane: no TLS, no pin (development only; also GNM_AGENT_DEV_PLAIN_HTTP=1; kept in the agent state)',
+  )
   .addOption(stateDir)
   .action(
     async (o: {
@@ -54,11 +58,13 @@ program
         controlPlane: o.controlPlane.replace(/\/$/, ''),
         token: o.token,
         cpFingerprint: o.cpFingerprint,
-        tlsPin: o.devPlainHttp ? null : (o.tlsPin ?? null),
+        tlsPin: o.tlsPin ?? null,
         rootSha256: o.rootSha256 ?? null,
+        devPlainHttp: o.devPlainHttp === true || agentPlainHttpFromEnv(),
         hostname: os.hostname(),
         agentVersion: AGENT_VERSION,
       });
+      if (c.devPlainHttp) console.error(`WARNING: ${PLAIN_WARNING}`);
       console.log(`enrolled as host "${c.hostName}" (${c.hostId}), agent ${c.agentId}`);
     },
   );
@@ -69,7 +75,12 @@ program
   .addOption(stateDir)
   .addOption(stacksRoot)
   .action(async (o: { stateDir: string; stacksRoot: string }) => {
-    const agent = new Agent({ stateDir: o.stateDir, stacksRoot: o.stacksRoot, ...tools() });
+    const agent = new Agent({
+      stateDir: o.stateDir,
+      stacksRoot: o.stacksRoot,
+      devPlainHttp: agentPlainHttpFromEnv(),
+      ...tools(),
+    });
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => agent.stop());
     await agent.run();
   });

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { peerCertificate, type PeerCertificate } from '@gnm/protocol';
-import type { Connection } from './config.js';
+import { checkTransport, type Connection } from './config.js';
 import { CliFailure, EXIT } from './output.js';
 import { SseParser, type SseMessage } from './sse.js';
 
@@ -41,8 +41,11 @@ class PinMismatch extends Error {
   }
 }
 
-/** How a request must check the server: the pinned key, or nothing (only for requests without a token). */
-type Verify = { pin: string | null } | { unverified: true };
+/**
+ * How a request must check the server: the pinned key, or nothing (only for requests without a token);
+ * `plain` is the development flag, without which an http:// URL is refused before anything is sent.
+ */
+type Verify = ({ pin: string | null } | { unverified: true }) & { plain: boolean };
 
 export interface RequestOptions {
   token?: string;
@@ -102,6 +105,12 @@ function open(
   const pin = 'pin' in verify ? verify.pin : null;
   if ('unverified' in verify && o.token)
     return Promise.reject(new Error('internal: a token must never go to an unverified server'));
+  if (!isHttps)
+    try {
+      checkTransport(u.origin, null, verify.plain);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   if (isHttps && 'pin' in verify && !pin)
     return Promise.reject(new CliFailure(`no TLS pin for ${base}`, ['run `gnm login` first'], EXIT.usage));
   const headers: Record<string, string> = {
@@ -183,7 +192,7 @@ export class Api {
   constructor(readonly conn: Connection) {}
 
   private verify(): Verify {
-    return { pin: this.conn.tlsPin };
+    return { pin: this.conn.tlsPin, plain: this.conn.devPlainHttp };
   }
 
   async request<T = unknown>(
@@ -271,9 +280,11 @@ export async function publicGet(
   base: string,
   pin: string | null,
   path: string,
+  o: { plain?: boolean } = {},
 ): Promise<{ status: number; json: unknown; peer: PeerCertificate | null }> {
+  const plain = o.plain === true;
   try {
-    const { res, peer } = await open(base, pin ? { pin } : { unverified: true }, 'GET', path);
+    const { res, peer } = await open(base, pin ? { pin, plain } : { unverified: true, plain }, 'GET', path);
     const raw = await readBody(res, 1024 * 1024);
     return { status: res.statusCode ?? 0, json: parseJson(raw), peer };
   } catch (e) {

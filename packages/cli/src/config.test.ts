@@ -52,8 +52,17 @@ describe('the configuration file', () => {
     expect(usage({ GNM_CONFIG: file, GNM_URL: 'https://other:8787' })).toBe(EXIT.usage); // no pin for it
     expect(usage({ GNM_CONFIG: file, GNM_TLS_PIN: 'sha256//short' })).toBe(EXIT.usage);
     expect(usage({ GNM_CONFIG: path.join(tmp, 'none.json') })).toBe(EXIT.usage);
+    // Plain HTTP only with the development flag (see login-commands.test.ts).
     expect(
       usage({ GNM_CONFIG: path.join(tmp, 'none.json'), GNM_URL: 'http://dev:8787', GNM_TOKEN: 'gnmt_x' }),
+    ).toBe(EXIT.usage);
+    expect(
+      usage({
+        GNM_CONFIG: path.join(tmp, 'none.json'),
+        GNM_URL: 'http://dev:8787',
+        GNM_TOKEN: 'gnmt_x',
+        GNM_CLI_DEV_PLAIN_HTTP: '1',
+      }),
     ).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { controlPlaneTransport, PinError, PlainTransportError } from '@gnm/protocol';
 import { CliFailure, EXIT } from './output.js';
 
 /** What `gnm login` saves: where the control plane is, the key it must present, and the API token. */
@@ -11,6 +12,8 @@ export interface SavedConfig {
   tlsPin?: string | null;
   /** The control plane's identity fingerprint, shown by `gnm login` (informational). */
   cpFingerprint?: string;
+  /** Saved by `gnm login --dev-plain-http`: this (http://) URL may be talked to without TLS. */
+  devPlainHttp?: boolean;
 }
 
 /** A complete connection: what every API command needs. */
@@ -18,6 +21,38 @@ export interface Connection {
   url: string;
   token: string;
   tlsPin: string | null;
+  /** Plain http allowed by the development flag (only ever for an http:// URL). */
+  devPlainHttp: boolean;
+}
+
+/** How the user allows a plain-HTTP control plane; named in every refusal. */
+export const CLI_PLAIN_FLAG = '--dev-plain-http to `gnm login` (or GNM_CLI_DEV_PLAIN_HTTP=1)';
+
+/** `GNM_CLI_DEV_PLAIN_HTTP`: only `1` or `true` turn it on. */
+export function plainHttpFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.GNM_CLI_DEV_PLAIN_HTTP?.trim().toLowerCase();
+  return v === '1' || v === 'true';
+}
+
+/**
+ * Pinned TLS for https, plain only for http with the development flag: the one decision every
+ * request of the CLI goes through (a usage error that says what to do otherwise).
+ */
+export function checkTransport(url: string, tlsPin: string | null, devPlainHttp: boolean): void {
+  try {
+    controlPlaneTransport(url, { tlsPin, devPlainHttp, allowWith: CLI_PLAIN_FLAG });
+  } catch (e) {
+    if (e instanceof PlainTransportError) throw new CliFailure(e.message, [], EXIT.usage);
+    if (e instanceof PinError)
+      throw new CliFailure(
+        `no TLS pin for ${url}`,
+        [
+          'run `gnm login` to fetch and trust the control plane key, or set GNM_TLS_PIN=sha256//… (from GET /api/v1/instance)',
+        ],
+        EXIT.usage,
+      );
+    throw e;
+  }
 }
 
 /** `$GNM_CONFIG`, else `$XDG_CONFIG_HOME/gnm/config.json`, else `~/.config/gnm/config.json`. */
@@ -45,6 +80,7 @@ export function readConfig(file = configPath()): SavedConfig {
       token: str('token'),
       tlsPin: o.tlsPin === null ? null : str('tlsPin'),
       cpFingerprint: str('cpFingerprint'),
+      devPlainHttp: o.devPlainHttp === true ? true : undefined,
     };
   } catch (e) {
     throw new CliFailure(
@@ -73,12 +109,15 @@ export function effectiveConfig(env: NodeJS.ProcessEnv = process.env): SavedConf
   const url = env.GNM_URL || saved.url;
   // A saved pin belongs to the saved URL: another server given by GNM_URL needs its own GNM_TLS_PIN.
   const savedPin = url && saved.url && sameOrigin(url, saved.url) ? saved.tlsPin : undefined;
+  const same = Boolean(url && saved.url && sameOrigin(url, saved.url));
   return {
     file,
     url,
     token: env.GNM_TOKEN || saved.token,
     tlsPin: env.GNM_TLS_PIN || savedPin,
     cpFingerprint: saved.cpFingerprint,
+    // Like the pin, a saved development flag belongs to the saved URL only.
+    devPlainHttp: plainHttpFromEnv(env) || (same && saved.devPlainHttp === true) || undefined,
   };
 }
 
@@ -137,13 +176,7 @@ export function connection(env: NodeJS.ProcessEnv = process.env): Connection {
     );
   const url = parseUrl(c.url);
   const tlsPin = c.tlsPin ? checkPinFormat(c.tlsPin) : null;
-  if (url.startsWith('https:') && !tlsPin)
-    throw new CliFailure(
-      `no TLS pin for ${url}`,
-      [
-        'run `gnm login` to fetch and trust the control plane key, or set GNM_TLS_PIN=sha256//… (from GET /api/v1/instance)',
-      ],
-      EXIT.usage,
-    );
-  return { url, token: c.token, tlsPin };
+  const devPlainHttp = c.devPlainHttp === true;
+  checkTransport(url, tlsPin, devPlainHttp);
+  return { url, token: c.token, tlsPin: url.startsWith('https:') ? tlsPin : null, devPlainHttp };
 }

@@ -4,7 +4,9 @@ import { Api, publicGet, problemFailure } from './client.js';
 import type { Host, Instance } from './api-types.js';
 import {
   checkPinFormat,
+  checkTransport,
   configPath,
+  plainHttpFromEnv,
   parseUrl,
   readConfig,
   sameOrigin,
@@ -62,109 +64,131 @@ export function registerLoginCommands(program: Command): void {
       "the control plane's TLS key pin, sha256//… (default: GNM_TLS_PIN, or the saved one for this URL)",
     )
     .option('--trust', 'trust the TLS key the server presents now (trust on first use; replaces a saved pin)')
-    .action(async (o: { url?: string; token?: string; tlsPin?: string; trust?: boolean }) => {
-      const file = configPath();
-      const saved = readConfig(file);
-      const rawUrl = o.url ?? (process.env.GNM_URL || saved.url);
-      if (!rawUrl)
-        throw new CliFailure('give the control plane address: --url https://<host>:8787', [], EXIT.usage);
-      const url = parseUrl(rawUrl);
-      const same = saved.url !== undefined && sameOrigin(saved.url, url);
-      let token =
-        o.token === '-' ? await readStdinToken() : (o.token ?? (process.env.GNM_TOKEN || undefined));
-      if (!token && same) token = saved.token;
-      if (!token)
-        throw new CliFailure(
-          'give an API token: --token gnmt_… (or --token - to read it from stdin, or GNM_TOKEN)',
-          ['create one in the console, or with POST /api/v1/tokens while logged in'],
-          EXIT.usage,
-        );
-      if (!/^gnmt_[A-Za-z0-9_-]{20,}$/.test(token))
-        throw new CliFailure('that is not an API token: they start with gnmt_', [], EXIT.usage);
-
-      const https = url.startsWith('https:');
-      const givenPin = o.tlsPin ?? (process.env.GNM_TLS_PIN || undefined);
-      // The saved pin of this URL is reused unless a pin is given or --trust asks to trust the key anew.
-      let pin: string | null = givenPin
-        ? checkPinFormat(givenPin)
-        : same && saved.tlsPin && !o.trust
-          ? saved.tlsPin
-          : null;
-      let instance: Instance;
-      let trustedOnFirstUse = false;
-      if (!https) {
-        const r = await publicGet(url, null, '/api/v1/instance');
-        instance = asInstance(r.status, r.json, url);
-        pin = null;
-        process.stderr.write(
-          `warning: ${url} is plain HTTP: the token crosses the network unencrypted (development only)\n`,
-        );
-      } else if (pin) {
-        // The pin is checked before anything is read or sent.
-        const r = await publicGet(url, pin, '/api/v1/instance');
-        instance = asInstance(r.status, r.json, url);
-      } else {
-        // Trust on first use: fetch the pins without a token, show them, and ask.
-        const r = await publicGet(url, null, '/api/v1/instance');
-        instance = asInstance(r.status, r.json, url);
-        const presented = r.peer?.spkiPin;
-        if (!presented) throw new CliFailure(`${url} presented no TLS certificate`);
-        if (instance.tlsPin && instance.tlsPin !== presented)
+    .option(
+      '--dev-plain-http',
+      'allow an http:// control plane: no TLS, no pin (development only; also GNM_CLI_DEV_PLAIN_HTTP=1; saved with the login)',
+    )
+    .action(
+      async (o: {
+        url?: string;
+        token?: string;
+        tlsPin?: string;
+        trust?: boolean;
+        devPlainHttp?: boolean;
+      }) => {
+        const file = configPath();
+        const saved = readConfig(file);
+        const rawUrl = o.url ?? (process.env.GNM_URL || saved.url);
+        if (!rawUrl)
+          throw new CliFailure('give the control plane address: --url https://<host>:8787', [], EXIT.usage);
+        const url = parseUrl(rawUrl);
+        const same = saved.url !== undefined && sameOrigin(saved.url, url);
+        const https = url.startsWith('https:');
+        // Refused before the token is even read: plain HTTP only with the development flag.
+        const devPlain =
+          !https && (o.devPlainHttp === true || plainHttpFromEnv() || (same && saved.devPlainHttp === true));
+        if (!https) checkTransport(url, null, devPlain);
+        let token =
+          o.token === '-' ? await readStdinToken() : (o.token ?? (process.env.GNM_TOKEN || undefined));
+        if (!token && same) token = saved.token;
+        if (!token)
           throw new CliFailure(
-            `refused: ${url} presents TLS key ${presented}, but the control plane says its key is ${instance.tlsPin}`,
-            [
-              'something between you and the control plane (a proxy, or an interception) terminates TLS',
-              'give the pin you expect with --tls-pin if this is intended',
-            ],
+            'give an API token: --token gnmt_… (or --token - to read it from stdin, or GNM_TOKEN)',
+            ['create one in the console, or with POST /api/v1/tokens while logged in'],
             EXIT.usage,
           );
-        process.stderr.write(
-          `First connection to ${url}: nothing is pinned yet (trust on first use).\n${fields([
-            ['TLS key pin', presented],
-            ['control plane fingerprint', instance.cpFingerprint],
-            ['TLS mode', instance.tlsMode],
-          ])
-            .split('\n')
-            .map((l) => `  ${l}`)
-            .join(
-              '\n',
-            )}\nCompare them with what the control plane shows (its console, or GET /api/v1/instance on the server itself).\n`,
-        );
-        if (!o.trust) {
-          const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
-          if (!interactive || !(await confirm('Trust this control plane? [y/N] ')))
+        if (!/^gnmt_[A-Za-z0-9_-]{20,}$/.test(token))
+          throw new CliFailure('that is not an API token: they start with gnmt_', [], EXIT.usage);
+
+        const givenPin = o.tlsPin ?? (process.env.GNM_TLS_PIN || undefined);
+        // The saved pin of this URL is reused unless a pin is given or --trust asks to trust the key anew.
+        let pin: string | null = givenPin
+          ? checkPinFormat(givenPin)
+          : same && saved.tlsPin && !o.trust
+            ? saved.tlsPin
+            : null;
+        let instance: Instance;
+        let trustedOnFirstUse = false;
+        if (!https) {
+          const r = await publicGet(url, null, '/api/v1/instance', { plain: devPlain });
+          instance = asInstance(r.status, r.json, url);
+          pin = null;
+          process.stderr.write(
+            `warning: ${url} is plain HTTP: the token crosses the network unencrypted (development only)\n`,
+          );
+        } else if (pin) {
+          // The pin is checked before anything is read or sent.
+          const r = await publicGet(url, pin, '/api/v1/instance');
+          instance = asInstance(r.status, r.json, url);
+        } else {
+          // Trust on first use: fetch the pins without a token, show them, and ask.
+          const r = await publicGet(url, null, '/api/v1/instance');
+          instance = asInstance(r.status, r.json, url);
+          const presented = r.peer?.spkiPin;
+          if (!presented) throw new CliFailure(`${url} presented no TLS certificate`);
+          if (instance.tlsPin && instance.tlsPin !== presented)
             throw new CliFailure(
-              'not trusted: nothing was saved and the token was not sent',
+              `refused: ${url} presents TLS key ${presented}, but the control plane says its key is ${instance.tlsPin}`,
               [
-                interactive
-                  ? 'run gnm login again and answer yes once the pin matches'
-                  : 'once you have compared the pin, run again with --trust, or with --tls-pin <pin>',
+                'something between you and the control plane (a proxy, or an interception) terminates TLS',
+                'give the pin you expect with --tls-pin if this is intended',
               ],
               EXIT.usage,
             );
+          process.stderr.write(
+            `First connection to ${url}: nothing is pinned yet (trust on first use).\n${fields([
+              ['TLS key pin', presented],
+              ['control plane fingerprint', instance.cpFingerprint],
+              ['TLS mode', instance.tlsMode],
+            ])
+              .split('\n')
+              .map((l) => `  ${l}`)
+              .join(
+                '\n',
+              )}\nCompare them with what the control plane shows (its console, or GET /api/v1/instance on the server itself).\n`,
+          );
+          if (!o.trust) {
+            const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+            if (!interactive || !(await confirm('Trust this control plane? [y/N] ')))
+              throw new CliFailure(
+                'not trusted: nothing was saved and the token was not sent',
+                [
+                  interactive
+                    ? 'run gnm login again and answer yes once the pin matches'
+                    : 'once you have compared the pin, run again with --trust, or with --tls-pin <pin>',
+                ],
+                EXIT.usage,
+              );
+          }
+          pin = presented;
+          trustedOnFirstUse = true;
         }
-        pin = presented;
-        trustedOnFirstUse = true;
-      }
 
-      const api = new Api({ url, token, tlsPin: pin });
-      const { hosts } = await api.request<{ hosts: Host[] }>('GET', '/api/v1/hosts');
-      const next: SavedConfig = { url, token, tlsPin: pin, cpFingerprint: instance.cpFingerprint };
-      writeConfig(next, file);
-      emit(
-        json(),
-        `Logged in to ${url} (${hosts.length} host${hosts.length === 1 ? '' : 's'}).${trustedOnFirstUse ? `\nPinned its TLS key ${pin ?? ''}.` : ''}\nSaved to ${file}.`,
-        {
+        const api = new Api({ url, token, tlsPin: pin, devPlainHttp: devPlain });
+        const { hosts } = await api.request<{ hosts: Host[] }>('GET', '/api/v1/hosts');
+        const next: SavedConfig = {
           url,
+          token,
           tlsPin: pin,
           cpFingerprint: instance.cpFingerprint,
-          tlsMode: instance.tlsMode,
-          trustedOnFirstUse,
-          hosts: hosts.length,
-          config: file,
-        },
-      );
-    });
+          ...(devPlain ? { devPlainHttp: true } : {}),
+        };
+        writeConfig(next, file);
+        emit(
+          json(),
+          `Logged in to ${url} (${hosts.length} host${hosts.length === 1 ? '' : 's'}).${trustedOnFirstUse ? `\nPinned its TLS key ${pin ?? ''}.` : ''}\nSaved to ${file}.`,
+          {
+            url,
+            tlsPin: pin,
+            cpFingerprint: instance.cpFingerprint,
+            tlsMode: instance.tlsMode,
+            trustedOnFirstUse,
+            hosts: hosts.length,
+            config: file,
+          },
+        );
+      },
+    );
 
   program
     .command('logout')

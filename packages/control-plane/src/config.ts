@@ -81,6 +81,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'GNM_BEHIND_PROXY needs GNM_PUBLIC_URL: the https:// address of your reverse proxy, which agents dial',
     );
   }
+  // The public URL is what install commands, agents and the CLI dial: an http:// one would send them
+  // around TLS and the key pin while the server itself speaks TLS. Plain only in the development mode.
+  if (r.data.GNM_PUBLIC_URL?.startsWith('http://') && !r.data.GNM_DEV_PLAIN_HTTP) {
+    throw new ConfigError(
+      `GNM_PUBLIC_URL is an http:// address, but this control plane serves TLS: agents and installers would talk to it without TLS or the key pin. Give its https:// address (https://${r.data.GNM_PUBLIC_URL.slice('http://'.length).replace(/\/$/, '')}); plain HTTP exists only for development, with GNM_DEV_PLAIN_HTTP=true`,
+    );
+  }
+  if (r.data.GNM_DEV_PLAIN_HTTP && r.data.GNM_PUBLIC_URL?.startsWith('https://')) {
+    throw new ConfigError(
+      'GNM_DEV_PLAIN_HTTP serves plain HTTP with no TLS key to pin, so GNM_PUBLIC_URL cannot be an https:// address: give its http:// address, or, behind a TLS-terminating proxy, use GNM_BEHIND_PROXY with GNM_TLS_CERT_FILE instead of GNM_DEV_PLAIN_HTTP',
+    );
+  }
   return {
     host: r.data.GNM_HOST,
     port: r.data.GNM_PORT,

@@ -28,12 +28,19 @@ describe('pinned HTTPS requests', () => {
   afterAll(() => server.close());
 
   it('checks the pin on every request, even right after a successful one', async () => {
-    expect((await pinnedJsonRequest(url, pin, 'GET', () => null)).json).toEqual({ ok: true });
+    expect((await pinnedJsonRequest(url, { kind: 'tls', pin }, 'GET', () => null)).json).toEqual({
+      ok: true,
+    });
     const before = requests;
     await expect(
-      pinnedJsonRequest(url, 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'POST', () => ({
-        token: 'secret',
-      })),
+      pinnedJsonRequest(
+        url,
+        { kind: 'tls', pin: 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+        'POST',
+        () => ({
+          token: 'secret',
+        }),
+      ),
     ).rejects.toBeInstanceOf(PinError);
     expect(requests).toBe(before); // the server never saw the request
   });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import type { Transport } from './plain-transport.js';
 
 /**
  * TLS with a pinned public key instead of a certificate authority (DESIGN invariant 6): the agent
@@ -45,13 +46,16 @@ export function checkPin(socket: TLSSocket, pin: string): PeerCertificate {
  */
 export async function pinnedJsonRequest(
   url: string,
-  pin: string | null,
+  transport: Transport,
   method: 'GET' | 'POST',
   body: (peer: PeerCertificate | null) => unknown,
 ): Promise<{ status: number; json: unknown }> {
   const u = new URL(url);
   const isHttps = u.protocol === 'https:';
-  if (isHttps && !pin) throw new PinError('an https control plane needs a TLS pin');
+  // The transport was decided (controlPlaneTransport) for this URL: a mismatch is a bug, never a downgrade.
+  if (isHttps !== (transport.kind === 'tls'))
+    throw new PinError(`${u.origin} does not match the transport decided for it (${transport.kind})`);
+  const pin = transport.kind === 'tls' ? transport.pin : null;
   const mod = isHttps ? https : await import('node:http');
   return new Promise((resolve, reject) => {
     const req = mod.request(

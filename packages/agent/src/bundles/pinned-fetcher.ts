@@ -6,6 +6,7 @@ import { BaseFetcher } from 'tuf-js';
 // tuf-js recognises a missing file (the end of a root update) only by this class, which it does not export.
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { checkPin } from '@gnm/protocol';
+import { agentTransport } from '../connection/transport.js';
 
 /**
  * Downloads TUF metadata and bundle files from the control plane over TLS pinned to the install
@@ -19,7 +20,11 @@ export class PinnedFetcher extends BaseFetcher {
    */
   private readonly agent: https.Agent;
 
-  constructor(private readonly tlsPin: string | null) {
+  constructor(
+    private readonly tlsPin: string | null,
+    /** The agent's development flag (agent.json): plain http only with it. */
+    private readonly o: { devPlainHttp?: boolean } = {},
+  ) {
     super();
     const pin = tlsPin ?? '';
     this.agent = new (class extends https.Agent {
@@ -43,7 +48,13 @@ export class PinnedFetcher extends BaseFetcher {
   }
 
   fetch(url: string): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
-    const isHttps = url.startsWith('https:');
+    let isHttps: boolean;
+    try {
+      isHttps =
+        agentTransport(url, { tlsPin: this.tlsPin, devPlainHttp: this.o.devPlainHttp }).kind === 'tls';
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     return new Promise((resolve, reject) => {
       const req = (isHttps ? https : http).request(
         url,

@@ -64,7 +64,13 @@ export class ComposeDriver {
   async onRelease(
     composeArgs: readonly string[],
     command: string[],
-    o: { timeoutMs?: number; onLine?: (line: string) => void; input?: string; quiet?: boolean } = {},
+    o: {
+      timeoutMs?: number;
+      onLine?: (line: string) => void;
+      input?: string;
+      quiet?: boolean;
+      secrets?: readonly string[];
+    } = {},
   ): Promise<string> {
     const r = await streamCommand(this.o.docker ?? 'docker', [...composeArgs, ...command], {
       timeoutMs: o.timeoutMs ?? 30 * 60_000,
@@ -72,6 +78,7 @@ export class ComposeDriver {
       onLine: o.onLine,
       input: o.input,
       quiet: o.quiet,
+      secrets: o.secrets,
     });
     return checked(r, command[0] ?? '');
   }
@@ -142,7 +149,8 @@ function checked(r: CommandResult, command: string): string {
       'Docker is not installed on this host: install Docker Engine and the Compose v2 plugin',
     );
   if (r.code === 0) return r.stdout;
-  const err = (r.stderr || r.stdout).replace(ANSI, '').trim();
+  // The scrubbed text only: a failing `keys add` may have printed the phrase it generated.
+  const err = r.diagnostic.replace(ANSI, '').trim();
   if (/is not a docker command|unknown command "compose"|'compose' is not/i.test(err))
     throw new OperationFailure(
       'compose-missing',

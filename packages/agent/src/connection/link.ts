@@ -18,6 +18,7 @@ import {
 } from '@gnm/protocol';
 import type { AgentConfig } from '../state/agent-state.js';
 import { proxyAgentFor } from './proxy.js';
+import { agentTransport, PLAIN_WARNING } from './transport.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -58,6 +59,16 @@ export class Link {
 
   /** Keeps a connection up until `stop()` or a refusal retrying cannot fix. */
   async run(): Promise<void> {
+    let plain: boolean;
+    try {
+      plain = agentTransport(this.config.controlPlane, this.config).kind === 'plain';
+    } catch (e) {
+      // Retrying cannot make an http:// URL safe, nor give a missing pin: stop and say what to do.
+      this.fatal = (e as Error).message;
+      this.handlers.log('error', this.fatal);
+      return;
+    }
+    if (plain) this.handlers.log('warn', PLAIN_WARNING);
     while (!this.stopped) {
       const outcome = await this.connectOnce();
       if (this.stopped) return;
@@ -84,7 +95,9 @@ export class Link {
 
   private connectOnce(): Promise<{ welcomed: boolean; reason: string; fatal?: string }> {
     const url = `${this.config.controlPlane.replace(/^http/, 'ws')}/agent/v1/connect`;
-    const https = url.startsWith('wss:');
+    // Decided again for the URL actually dialled (run() already refused a plain one without the flag).
+    const transport = agentTransport(url, this.config);
+    const https = transport.kind === 'tls';
     const agent = proxyAgentFor(url);
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
@@ -106,7 +119,8 @@ export class Link {
       ws.on('upgrade', (res) => {
         if (!https) return;
         try {
-          certSha256 = checkPin(res.socket as TLSSocket, this.config.tlsPin ?? '').certSha256;
+          if (transport.kind === 'tls')
+            certSha256 = checkPin(res.socket as TLSSocket, transport.pin).certSha256;
         } catch (e) {
           this.handlers.log('error', (e as Error).message);
           ws.terminate();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { StackLayout } from '@gnm/bundle';
 import { OperationFailure, type OperationContext } from '../operations/registry.js';
+import { scrubText } from '../operations/output-scrubber.js';
 import { keptRelease, releaseEnv } from '../stack/release-record.js';
 import { composeFor, type StackDeps } from '../stack/stack-context.js';
 import type { RegisterResult } from './results.js';
@@ -60,7 +61,7 @@ export async function registerNode(ctx: OperationContext, d: StackDeps): Promise
   const field = (label: string) => new RegExp(`${label}:\\s*(\\S+)`).exec(out)?.[1] ?? null;
   const consensusKey = field('Validator Consensus Key');
   if (!consensusKey)
-    throw new OperationFailure('registration-failed', `unexpected output:\n${out.slice(0, 1500)}`);
+    throw new OperationFailure('registration-failed', `unexpected output:\n${scrubText(out).slice(0, 1500)}`);
   const warmAddress = await warmAddressOf(ctx, d, kept.release.composeArgs, env.KEY_NAME ?? '');
   return {
     warmAddress,
@@ -68,7 +69,7 @@ export async function registerNode(ctx: OperationContext, d: StackDeps): Promise
     consensusKey,
     publicUrl,
     alreadyRegistered: false,
-    output: out.slice(0, 4000),
+    output: scrubText(out).slice(0, 4000),
   };
 }
 

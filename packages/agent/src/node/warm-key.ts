@@ -66,7 +66,8 @@ export async function ensureWarmKey(o: {
       timeoutMs: 120_000,
     });
   } catch (e) {
-    // The message carries the program's stderr only; `keys add` prints the mnemonic on stdout.
+    // The message is built from the scrubbed output (run-command): a failing `keys add` may already have
+    // printed the phrase it generated, on stdout or stderr, and the password may be echoed back.
     throw new OperationFailure(
       'warm-key-failed',
       `inferenced keys add failed: ${firstLine((e as Error).message)}`,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { OPERATIONS, type OperationName, type OpRequest, type OpResult } from '@gnm/protocol';
+import { scrubber, type Scrub } from './output-scrubber.js';
 
 /**
  * The closed operation registry (DESIGN invariant 2): one place mapping each operation name to its
@@ -33,7 +34,19 @@ export class OperationFailure extends Error {
 export type Handlers = { [K in OperationName]?: OperationDef<z.infer<(typeof OPERATIONS)[K]>> };
 
 export class Registry {
-  constructor(private readonly handlers: Handlers) {}
+  private readonly scrub: Scrub;
+
+  /**
+   * `scrub` knows the host's secrets (the agent passes its secret store's values); without it, key
+   * material is still found by shape. Every error message and event log line passes through it here,
+   * the one place an operation's words become something kept (the result, the journal, task events).
+   */
+  constructor(
+    private readonly handlers: Handlers,
+    o: { scrub?: Scrub } = {},
+  ) {
+    this.scrub = o.scrub ?? scrubber();
+  }
 
   names(): OperationName[] {
     return (Object.keys(this.handlers) as OperationName[]).filter((k) => this.handlers[k]);
@@ -44,7 +57,7 @@ export class Registry {
       type: 'op.result',
       opId: req.opId,
       ok: false,
-      error: { code, message: message.slice(0, 4000) },
+      error: { code, message: this.scrub(message).slice(0, 4000) },
     });
     if (!Object.hasOwn(OPERATIONS, req.op))
       return fail(
@@ -64,8 +77,12 @@ export class Registry {
         'invalid-params',
         params.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
       );
+    const scrubbed: OperationContext = {
+      ...ctx,
+      emit: (e) => ctx.emit(e.log === undefined ? e : { ...e, log: this.scrub(e.log) }),
+    };
     try {
-      const result = await def.run(params.data, ctx);
+      const result = await def.run(params.data, scrubbed);
       const checked = def.result.safeParse(result);
       if (!checked.success) return fail('internal', `${name} produced a result outside its schema`);
       return { type: 'op.result', opId: req.opId, ok: true, result: checked.data };

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { scrubText } from './output-scrubber.js';
 
 /**
  * Runs a program with an argument array — never a shell string (DESIGN invariant 2) — with a timeout
@@ -7,15 +8,47 @@ import { execFile, spawn } from 'node:child_process';
  */
 export interface CommandResult {
   code: number | null;
+  /** As printed, for the caller to parse only: it may hold a secret (a new key's phrase), never keep it. */
   stdout: string;
+  /** Scrubbed (output-scrubber): safe to put in a message. */
   stderr: string;
+  /** What went wrong in the program's words (stderr, else stdout), scrubbed: the text for an error. */
+  diagnostic: string;
   missing: boolean;
+}
+
+/** The secrets in play for one command: what it was told (stdin) and what the caller names. */
+function secretsOf(o: { input?: string; secrets?: readonly string[] }): string[] {
+  return [...(o.input === undefined ? [] : o.input.split('\n')), ...(o.secrets ?? [])];
+}
+
+function result(
+  code: number | null,
+  stdout: string,
+  rawStderr: string,
+  missing: boolean,
+  secrets: readonly string[],
+): CommandResult {
+  const stderr = scrubText(rawStderr, secrets);
+  return {
+    code,
+    stdout,
+    stderr,
+    diagnostic: stderr.trim() ? stderr : scrubText(stdout, secrets),
+    missing,
+  };
 }
 
 export function runCommand(
   file: string,
   args: readonly string[],
-  o: { timeoutMs?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {},
+  o: {
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    /** Values the output must not carry into a message (besides what the scrubber detects). */
+    secrets?: readonly string[];
+  } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(
@@ -30,12 +63,15 @@ export function runCommand(
       },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
-        resolve({
-          code: e ? (typeof e.code === 'number' ? e.code : e.code === 'ENOENT' ? null : 1) : 0,
-          stdout: String(stdout),
-          stderr: String(stderr),
-          missing: e?.code === 'ENOENT',
-        });
+        resolve(
+          result(
+            e ? (typeof e.code === 'number' ? e.code : e.code === 'ENOENT' ? null : 1) : 0,
+            String(stdout),
+            String(stderr),
+            e?.code === 'ENOENT',
+            secretsOf(o),
+          ),
+        );
       },
     );
   });
@@ -56,8 +92,10 @@ export function streamCommand(
     onLine?: (line: string) => void;
     /** Written to the program's stdin, then closed: how passwords reach a program (never argv or env). */
     input?: string;
-    /** Lines are not forwarded to onLine nor kept (output that may hold a secret, e.g. a new key's mnemonic). */
+    /** Lines are not forwarded to onLine (output that may hold a secret, e.g. a new key's mnemonic). */
     quiet?: boolean;
+    /** Values the output must not carry into a line or a message (stdin's lines are always included). */
+    secrets?: readonly string[];
   },
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
@@ -78,11 +116,14 @@ export function streamCommand(
       });
       stream.on('end', () => partial && take(partial, name));
     };
+    const secrets = secretsOf(o);
     const take = (line: string, name: 'stdout' | 'stderr') => {
       const keep = kept[name];
       keep.push(line);
       if (keep.length > 200) keep.shift();
-      if (line.trim() && !o.quiet) o.onLine?.(line);
+      // Every line is scrubbed before it leaves as progress; a phrase wrapped over lines is also
+      // caught in the error text, which is scrubbed whole.
+      if (line.trim() && !o.quiet) o.onLine?.(scrubText(line, secrets));
     };
     if (o.input !== undefined && child.stdin) {
       child.stdin.on('error', () => undefined); // the program may exit without reading it all
@@ -95,12 +136,15 @@ export function streamCommand(
       if (e.code === 'ENOENT') missing = true;
     });
     child.on('close', (code) =>
-      resolve({
-        code: missing ? null : (code ?? 1),
-        stdout: kept.stdout.join('\n'),
-        stderr: kept.stderr.join('\n'),
-        missing,
-      }),
+      resolve(
+        result(
+          missing ? null : (code ?? 1),
+          kept.stdout.join('\n'),
+          kept.stderr.join('\n'),
+          missing,
+          secrets,
+        ),
+      ),
     );
   });
 }

@@ -109,7 +109,7 @@ export async function probeHost(o: ProbeOptions): Promise<HostProbe> {
     findings.push({
       check: 'docker',
       severity: 'critical',
-      message: `the Docker engine does not answer: ${(server.stderr || server.stdout).trim().split('\n')[0] ?? ''}`,
+      message: `the Docker engine does not answer: ${server.diagnostic.trim().split('\n')[0] ?? ''}`,
       fix: 'systemctl start docker, and check the agent runs as root or in the docker group',
     });
   else findings.push({ check: 'docker', severity: 'ok', message: `Docker ${dockerVersion}` });
@@ -137,7 +137,7 @@ export async function probeHost(o: ProbeOptions): Promise<HostProbe> {
       fix: 'for an ML node, install the NVIDIA driver and the NVIDIA Container Toolkit',
     });
   } else if (smi.code !== 0) {
-    const why = (smi.stderr || smi.stdout).trim().split('\n')[0] ?? '';
+    const why = smi.diagnostic.trim().split('\n')[0] ?? '';
     findings.push({
       check: 'gpus',
       severity: 'critical',

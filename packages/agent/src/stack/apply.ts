@@ -141,7 +141,7 @@ async function verifiedBundle(
       'no-trusted-root',
       'this host has no pinned bundle root: it was enrolled before the control plane had a signed bundle repository. Import the repository (gnm bundle import), then re-run the install command from the host page',
     );
-  const fetcher = new PinnedFetcher(d.tlsPin);
+  const fetcher = new PinnedFetcher(d.tlsPin, { devPlainHttp: d.devPlainHttp });
   const repoUrl = `${d.controlPlane.replace(/\/$/, '')}/tuf/v1`;
   const metadataDir = path.join(d.stateDir, 'tuf');
   try {

@@ -35,6 +35,17 @@ export class SecretStore {
     }
   }
 
+  /** Every stored value: what the output scrubber must never let through. */
+  values(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return []; // no store yet
+    }
+    return names.filter((n) => NAME.test(n)).flatMap((n) => this.get(n) ?? []);
+  }
+
   /** Never overwrites: an existing secret (a keyring password in use) is kept as it is. */
   put(name: string, value: string): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -10,6 +10,8 @@ export interface StackDeps {
   controlPlane: string;
   tlsPin: string | null;
   rootSha256: string | null;
+  /** agent.json's development flag: bundles over plain http only with it. */
+  devPlainHttp?: boolean;
 }
 
 /** Compose output lines worth showing as task log lines (container and image steps, not layer bars). */

@@ -22,6 +22,8 @@ export const AgentConfig = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .nullable(),
+  /** Set at enrollment by the operator's development flag: plain http/ws is allowed only with it. */
+  devPlainHttp: z.boolean().optional(),
   agentId: z.string(),
   hostId: z.string(),
   hostName: z.string(),

@@ -67,7 +67,7 @@ cat "$FAKE_PAYLOAD" > "$out"
   let n = 0;
   const run = (
     args: string[],
-    o: { env?: Record<string, string>; systemctl?: boolean; payload?: string } = {},
+    o: { env?: Record<string, string>; systemctl?: boolean; payload?: string; script?: string } = {},
   ) => {
     const dir = path.join(root, String(n++));
     const bin = path.join(dir, 'bin');
@@ -93,7 +93,7 @@ cat "$FAKE_PAYLOAD" > "$out"
     fs.writeFileSync(log, '');
     const prefix = path.join(dir, 'prefix');
     const r = spawnSync('/bin/sh', ['-s', '--', '--prefix', prefix, ...args], {
-      input: script,
+      input: o.script ?? script,
       encoding: 'utf8',
       cwd: dir,
       env: { PATH: bin, LOG: log, FAKE_PAYLOAD: payload, ...o.env },
@@ -140,7 +140,7 @@ cat "$FAKE_PAYLOAD" > "$out"
     // The download goes to a temp file beside the target (then renamed): its random name is masked.
     const tmpName = new RegExp(`<${r.prefix}/\\.gnm-agent\\.[A-Za-z0-9]{6}>`);
     expect(r.log.replace(tmpName, '<TEMP>')).toBe(
-      `--- curl\n${argv('-fsSL', '--pinnedpubkey', 'sha256//pin=', '-k', '-o', 'TEMP', 'https://cp.example.org:8443/agent/v1/gnm-agent-linux-x64')}` +
+      `--- curl\n${argv('-fsSL', '--proto', '=https', '--pinnedpubkey', 'sha256//pin=', '-k', '-o', 'TEMP', 'https://cp.example.org:8443/agent/v1/gnm-agent-linux-x64')}` +
         `--- gnm-agent\n${argv('status', '--state-dir', '/s', '--json')}` +
         `--- gnm-agent\n${argv('enroll', '--state-dir', '/s', '--control-plane', 'https://cp.example.org:8443', '--token', 'tok', '--cp-fingerprint', 'f'.repeat(64), '--tls-pin', 'sha256//pin=', '--root-sha256', 'e'.repeat(64))}` +
         `--- gnm-agent\n${argv('install-unit', '--exec', exe, '--state-dir', '/s', '--stacks-root', '/r', '--unit-dir', '/u')}` +
@@ -150,21 +150,30 @@ cat "$FAKE_PAYLOAD" > "$out"
   });
 
   it('--dev-plain-http downloads without a pin and enrolls without one; --foreground runs the agent', () => {
-    const r = run([
-      '--control-plane',
-      'http://cp:8787',
-      '--token',
-      'tok',
-      '--cp-fingerprint',
-      'f'.repeat(64),
-      '--dev-plain-http',
-      '--foreground',
-      '--state-dir',
-      '/s',
-      '--stacks-root',
-      '/r',
-    ]);
+    const plainScript = renderInstallScript({
+      publicUrl: 'http://cp:8787',
+      sha256: genuineSha,
+      version: '0.1.0',
+    });
+    const r = run(
+      [
+        '--control-plane',
+        'http://cp:8787',
+        '--token',
+        'tok',
+        '--cp-fingerprint',
+        'f'.repeat(64),
+        '--dev-plain-http',
+        '--foreground',
+        '--state-dir',
+        '/s',
+        '--stacks-root',
+        '/r',
+      ],
+      { script: plainScript },
+    );
     expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/WARNING: development mode, plain HTTP/);
     expect(r.log).not.toContain('pinnedpubkey');
     expect(r.log).not.toContain('<-k>');
     expect(r.log).toContain(
@@ -186,6 +195,29 @@ cat "$FAKE_PAYLOAD" > "$out"
       true,
     );
     expect(r.log).not.toContain('systemctl');
+  });
+
+  it('refuses an http:// control plane or download without --dev-plain-http, downloading nothing', () => {
+    const plainCp = run(['--control-plane', 'http://cp:8787', ...TLS.slice(2), '--foreground']);
+    expect(plainCp.code).toBe(1);
+    expect(plainCp.out).toMatch(/http:\/\/cp:8787 is plain http.*--dev-plain-http/is);
+    expect(plainCp.log).toBe('');
+    const plainScript = renderInstallScript({
+      publicUrl: 'http://cp.example.org:8787',
+      sha256: genuineSha,
+      version: '0.1.0',
+    });
+    const plainDownload = run([...TLS, '--foreground'], { script: plainScript });
+    expect(plainDownload.code).toBe(1);
+    expect(plainDownload.out).toMatch(/plain http.*--dev-plain-http/is);
+    expect(plainDownload.log).toBe('');
+  });
+
+  it('--dev-plain-http never downloads an https:// agent without the pin', () => {
+    const r = run([...TLS.slice(0, 6), '--dev-plain-http', '--foreground']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/--tls-pin is required/);
+    expect(r.log).toBe('');
   });
 
   it('keeps the identity of a host already enrolled', () => {

@@ -65,7 +65,21 @@ done
 
 [ -n "$CONTROL_PLANE" ] && [ -n "$TOKEN" ] && [ -n "$CP_FINGERPRINT" ] ||
   fail "--control-plane, --token and --cp-fingerprint are required: copy the whole command from the host page"
-[ -n "$TLS_PIN" ] || [ "$DEV_PLAIN_HTTP" = 1 ] || fail "--tls-pin is required (the control plane's key pin)"
+# Plain HTTP only for a development control plane, and only when the command says so (--dev-plain-http);
+# an https:// address always goes with the pin. Checked for both addresses before anything is fetched.
+check_transport() {
+  case "$1" in
+    https://*) [ -n "$TLS_PIN" ] || fail "--tls-pin is required for $1 (the control plane's key pin): copy the whole command from the host page" ;;
+    http://*) [ "$DEV_PLAIN_HTTP" = 1 ] ||
+      fail "refused: $1 is plain HTTP, with no TLS and no key pin. Use the control plane's https:// address (copy the command from the host page); only a development control plane (GNM_DEV_PLAIN_HTTP=true) serves http://, and then its install command carries --dev-plain-http" ;;
+    *) fail "$1 is not an https:// address: copy the whole command from the host page" ;;
+  esac
+}
+check_transport "$CONTROL_PLANE"
+check_transport "$AGENT_URL"
+if [ "$DEV_PLAIN_HTTP" = 1 ]; then
+  echo "gnm-agent install: WARNING: development mode, plain HTTP: no TLS and no key pin. Never on a real host." >&2
+fi
 [ "$(id -u)" = 0 ] || fail "run as root: the agent manages Docker and writes $PREFIX, $STATE_DIR and the systemd unit"
 case "$(uname -m)" in
   x86_64 | amd64) ;;
@@ -78,12 +92,16 @@ mkdir -p "$PREFIX"
 TMP=$(mktemp "$PREFIX/.gnm-agent.XXXXXX")
 trap 'rm -f "$TMP"' EXIT INT TERM
 echo "gnm-agent install: downloading the agent from $AGENT_URL"
-if [ "$DEV_PLAIN_HTTP" = 1 ]; then
-  curl -fsSL -o "$TMP" "$AGENT_URL" || fail "the download failed: check this host reaches the control plane"
-else
-  curl -fsSL --pinnedpubkey "$TLS_PIN" -k -o "$TMP" "$AGENT_URL" ||
+case "$AGENT_URL" in
+http://*)
+  curl -fsSL --proto =http -o "$TMP" "$AGENT_URL" || fail "the download failed: check this host reaches the control plane"
+  ;;
+*)
+  # --proto: a redirect cannot leave TLS (and with it the pin).
+  curl -fsSL --proto =https --pinnedpubkey "$TLS_PIN" -k -o "$TMP" "$AGENT_URL" ||
     fail "the download failed: check this host reaches the control plane and that nothing intercepts TLS (the pin must match)"
-fi
+  ;;
+esac
 GOT=$(sha256sum "$TMP" | cut -d' ' -f1)
 [ "$GOT" = "$AGENT_SHA256" ] ||
   fail "the downloaded agent has sha256 $GOT but the control plane published $AGENT_SHA256: nothing was installed. Run the install command again; if this repeats, something between this host and the control plane alters downloads"
@@ -100,7 +118,10 @@ if "$PREFIX/gnm-agent" status --state-dir "$STATE_DIR" --json >/dev/null 2>&1; t
   echo "gnm-agent install: this host is already enrolled; its identity is kept"
 else
   set -- enroll --state-dir "$STATE_DIR" --control-plane "$CONTROL_PLANE" --token "$TOKEN" --cp-fingerprint "$CP_FINGERPRINT"
-  if [ "$DEV_PLAIN_HTTP" = 1 ]; then set -- "$@" --dev-plain-http; else set -- "$@" --tls-pin "$TLS_PIN"; fi
+  case "$CONTROL_PLANE" in
+    http://*) set -- "$@" --dev-plain-http ;;
+    *) set -- "$@" --tls-pin "$TLS_PIN" ;;
+  esac
   if [ -n "$ROOT_SHA256" ]; then set -- "$@" --root-sha256 "$ROOT_SHA256"; fi
   "$PREFIX/gnm-agent" "$@"
 fi

@@ -25,4 +25,11 @@ describe('the install command', () => {
       /^curl -fsSL 'http:\/\/127\.0\.0\.1:8787\/install\.sh' .* --dev-plain-http/,
     );
   });
+  it('the agent-side development flag follows the URL: http:// carries it, https:// never goes unpinned', () => {
+    const plain = installCommand({ ...pins, publicUrl: 'http://127.0.0.1:8787' }, 't');
+    expect(plain).toContain('--dev-plain-http');
+    expect(plain).not.toContain('--pinnedpubkey');
+    expect(plain).not.toContain('--tls-pin');
+    expect(() => installCommand({ ...pins, tlsPin: null }, 't')).toThrow(/TLS pin/);
+  });
 });

@@ -15,15 +15,24 @@ export interface Pins {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * The transport follows the public URL: an https:// one always goes with its pin (never unpinned),
+ * and only an http:// one — a development control plane — carries the agent-side `--dev-plain-http`,
+ * so the installer and the agent talk plain HTTP only because the command says so explicitly.
+ */
 export function installCommand(pins: Pins, token: string): string {
-  const curl = pins.tlsPin
-    ? `curl -fsSL --pinnedpubkey ${q(pins.tlsPin)} -k ${q(`${pins.publicUrl}/install.sh`)}`
-    : `curl -fsSL ${q(`${pins.publicUrl}/install.sh`)}`;
+  const plain = pins.publicUrl.startsWith('http://');
+  if (!plain && !pins.tlsPin)
+    throw new Error(`no TLS pin for ${pins.publicUrl}: an https install command always carries the pin`);
+  const curl =
+    !plain && pins.tlsPin
+      ? `curl -fsSL --pinnedpubkey ${q(pins.tlsPin)} -k ${q(`${pins.publicUrl}/install.sh`)}`
+      : `curl -fsSL ${q(`${pins.publicUrl}/install.sh`)}`;
   const args = [
     `--control-plane ${q(pins.publicUrl)}`,
     `--token ${q(token)}`,
     `--cp-fingerprint ${pins.cpFingerprint}`,
-    pins.tlsPin ? `--tls-pin ${q(pins.tlsPin)}` : '--dev-plain-http',
+    !plain && pins.tlsPin ? `--tls-pin ${q(pins.tlsPin)}` : '--dev-plain-http',
     pins.rootSha256 ? `--root-sha256 ${pins.rootSha256}` : null,
   ].filter((x): x is string => x !== null);
   return `${curl} | sudo sh -s -- ${args.join(' ')}`;

@@ -25,7 +25,7 @@ export interface TestControlPlane {
   services: Services;
   db: OpenedDatabase;
   url: string;
-  pins: { url: string; cpFingerprint: string; tlsPin: string | null };
+  pins: { url: string; cpFingerprint: string; tlsPin: string | null; devPlainHttp: boolean };
   owner: Caller;
   /** A new non-owner account with a session. */
   newUser(email: string): Promise<Caller>;
@@ -104,7 +104,8 @@ export async function startTestControlPlane(
     services,
     db,
     url,
-    pins: { url, cpFingerprint: identity.fingerprint, tlsPin: tls.spkiPin },
+    // A plain control plane (`plain: true`) is talked to only with the clients' development flag, set here.
+    pins: { url, cpFingerprint: identity.fingerprint, tlsPin: tls.spkiPin, devPlainHttp: !tls.serve },
     owner,
     newUser: async (email) => session(await accounts.insertUser(email, 'long enough password', 'user')),
     call: async (who, method, u, body) => {

@@ -22,6 +22,7 @@ import {
 import { EnrollResponse, signEnrollment } from '../enrollment.js';
 import { PROTOCOL_VERSION } from '../versions.js';
 import { checkPin, pinnedJsonRequest } from '../pinned-tls.js';
+import { controlPlaneTransport, type Transport } from '../plain-transport.js';
 
 /**
  * A small agent that speaks the real protocol, for control-plane tests and the fleet benchmark until
@@ -33,6 +34,17 @@ export interface Pins {
   url: string;
   cpFingerprint: string;
   tlsPin: string | null;
+  /** Plain http/ws to a development control plane: like the real agent, only when this says so. */
+  devPlainHttp?: boolean;
+}
+
+/** The same transport rule as the real agent's: an http:// URL needs the explicit flag. */
+function transportOf(pins: Pins): Transport {
+  return controlPlaneTransport(pins.url, {
+    tlsPin: pins.tlsPin,
+    devPlainHttp: pins.devPlainHttp ?? false,
+    allowWith: 'pins.devPlainHttp: true',
+  });
 }
 
 export type Execute = (
@@ -93,7 +105,7 @@ export class TestAgent {
     o: Partial<TestAgentOptions> & { hostname?: string; tlsCertSha256Override?: string } = {},
   ): Promise<TestAgent> {
     const identity = o.identity ?? newIdentity();
-    const r = await pinnedJsonRequest(`${pins.url}/agent/v1/enroll`, pins.tlsPin, 'POST', (peer) => ({
+    const r = await pinnedJsonRequest(`${pins.url}/agent/v1/enroll`, transportOf(pins), 'POST', (peer) => ({
       token,
       publicKey: identity.publicKey,
       proof: signEnrollment(
@@ -135,6 +147,7 @@ export class TestAgent {
       ) => void;
     } = {},
   ): Promise<Welcome> {
+    const transport = transportOf(this.o.pins);
     const wsUrl = `${this.o.pins.url.replace(/^http/, 'ws')}/agent/v1/connect`;
     const ws = new WebSocket(wsUrl, {
       perMessageDeflate: false,
@@ -150,9 +163,9 @@ export class TestAgent {
         ws.terminate();
       };
       ws.on('upgrade', (res) => {
-        if (!this.o.pins.url.startsWith('https')) return;
+        if (transport.kind === 'plain') return;
         try {
-          certSha256 = checkPin(res.socket as TLSSocket, this.o.pins.tlsPin ?? '').certSha256;
+          certSha256 = checkPin(res.socket as TLSSocket, transport.pin).certSha256;
         } catch (e) {
           fail(e as Error);
         }
