@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bech32 } from '@scure/base';
 import { entropyToMnemonic, generateMnemonic } from '@scure/bip39';
 import { wordlist as czech } from '@scure/bip39/wordlists/czech.js';
@@ -14,6 +13,7 @@ import { wordlist as portuguese } from '@scure/bip39/wordlists/portuguese.js';
 import { wordlist as simplifiedChinese } from '@scure/bip39/wordlists/simplified-chinese.js';
 import { wordlist as spanish } from '@scure/bip39/wordlists/spanish.js';
 import { wordlist as traditionalChinese } from '@scure/bip39/wordlists/traditional-chinese.js';
+import { joinDir } from '@gnm/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findColdKeyMaterial, type ColdKeyFinding, type ColdKeyGuardOptions } from './cold-key-guard.js';
@@ -162,21 +162,15 @@ function secrets(): Case[] {
   ];
 }
 
-const FIXTURES = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../..',
-  'shared/fixtures/gonka/v0.2.14/deploy/join',
-);
+/** The official node-config examples (their vLLM argument lists are what operators really send). */
 function officialNodeConfigs(): Case[] {
-  const dir = fs.existsSync(FIXTURES) ? FIXTURES : undefined;
-  if (!dir) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => /^node-config.*\.json$/.test(f))
-    .map((f) => ({
-      name: `official ${f}`,
-      doc: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as unknown,
-    }));
+  const dir = joinDir('v0.2.14');
+  const files = fs.readdirSync(dir).filter((f) => /^node-config.*\.json$/.test(f));
+  expect(files.length).toBeGreaterThan(0);
+  return files.map((f) => ({
+    name: `official ${f}`,
+    doc: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as unknown,
+  }));
 }
 
 function publics(): Case[] {
