@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { OPERATIONS, type OperationName, type OpRequest, type OpResult } from '@gnm/protocol';
+import { COLD_KEY_REFUSED, coldKeyRefusal } from './cold-key-check.js';
 
 /**
  * The closed operation registry (DESIGN invariant 2): one place mapping each operation name to its
@@ -64,6 +65,8 @@ export class Registry {
         'invalid-params',
         params.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
       );
+    const cold = coldKeyRefusal(params.data, { path: 'params' });
+    if (cold) return fail(COLD_KEY_REFUSED, cold);
     try {
       const result = await def.run(params.data, ctx);
       const checked = def.result.safeParse(result);
