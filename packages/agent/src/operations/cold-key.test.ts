@@ -4,6 +4,7 @@ import { wordlist as english } from '@scure/bip39/wordlists/english.js';
 import { wordlist as french } from '@scure/bip39/wordlists/french.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { coldKeyRefusal, valueTypes } from './cold-key-check.js';
 import { Registry } from './registry.js';
 
 const ctx = () => ({
@@ -69,5 +70,27 @@ describe('the agent refuses cold-key material in any operation, before running i
     );
     expect(r.ok).toBe(true);
     expect(ran).toBe(before + 1);
+  });
+});
+
+describe('the values of a release, checked again before rendering', () => {
+  const manifest = {
+    parameters: {
+      ACCOUNT_PUBKEY: { kind: 'pubkey' as const, description: 'the account public key', required: false },
+      NOTES: { kind: 'string' as const, description: 'free text', required: false },
+    },
+  };
+  it('types the bundle’s pubkey parameters and refuses a key among the others, naming the field only', () => {
+    expect(valueTypes(manifest)).toEqual({ ACCOUNT_PUBKEY: 'account-pubkey' });
+    const key = crypto.randomBytes(32).toString('base64');
+    const said = coldKeyRefusal({ NOTES: key }, { typed: valueTypes(manifest), path: 'values' });
+    expect(said).toMatch(/values\.NOTES: .*32 bytes of base64/);
+    expect(said).not.toContain(key.slice(0, 16));
+    expect(
+      coldKeyRefusal(
+        { ACCOUNT_PUBKEY: 'A1XaDhc1R9pXUY9UecgiyR+RcYdHFBV99uhO+fnfBYDd', NOTES: 'gpu node in Frankfurt' },
+        { typed: valueTypes(manifest), path: 'values' },
+      ),
+    ).toBeUndefined();
   });
 });

@@ -73,6 +73,36 @@ describe.each(DIALECTS)('the cold-key guard on every path, on %s', (dialect) => 
     expect(await tasks()).toEqual([]);
   });
 
+  it('the task store refuses it too, whoever queues it (a node flow, an attachment step)', async () => {
+    const phrase = generateMnemonic(english, 128)
+      .split(' ')
+      .map((w, i) => `${i + 1}. ${w}`)
+      .join(' ');
+    await expect(
+      cp.services.tasks.create(
+        cp.owner.user,
+        hostId,
+        {
+          op: 'mlnode.register',
+          params: {
+            node: {
+              id: 'n1',
+              host: '10.0.0.5',
+              inference_port: 5000,
+              poc_port: 8080,
+              max_concurrent: 10,
+              models: { 'a/b': { args: [phrase] } },
+            },
+          },
+          deadlineSeconds: 60,
+        },
+        null,
+        { system: true },
+      ),
+    ).rejects.toThrow(/cold-key|recovery phrase/i);
+    expect(await tasks()).toEqual([]);
+  });
+
   it('refuses a raw private key as a host name or a token name', async () => {
     const key = crypto.randomBytes(32).toString('base64');
     // A host name takes letters, digits, dashes and underscores: a base64url key fits.
