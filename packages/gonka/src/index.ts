@@ -6,10 +6,13 @@ export { intish, bigIntString } from './schemas/common.js';
 export { GOLDEN_SCHEMAS, loadGolden, goldenDir, type GoldenFile } from './golden.js';
 export {
   checkAccountPubkey,
+  describeColdKeyFindings,
   detectColdKey,
   findColdKeyMaterial,
   type ColdKeyFinding,
+  type ColdKeyGuardOptions,
   type ColdKeyKind,
+  type TypedField,
 } from './keys/cold-key-guard.js';
 export { NodeHealthFacts } from './health/facts.js';
 export {

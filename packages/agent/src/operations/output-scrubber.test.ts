@@ -17,7 +17,7 @@ describe('the output scrubber', () => {
       `{"mnemonic":"${REDACTED}","address":"gonka1x"}`,
     );
     expect(scrubText(`1. ${P12.split(' ').join(', ')} — keep it safe`)).not.toContain('winner thank');
-    expect(scrubText(`privkey=${HEX}`)).toBe(`privkey=${REDACTED}`);
+    expect(scrubText(`privkey=${HEX}`)).toBe(WITHHELD);
     expect(scrubText(`0x${HEX.toUpperCase()}`)).toBe(REDACTED);
   });
 

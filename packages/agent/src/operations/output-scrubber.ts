@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { detectColdKey } from '@gnm/gonka/cold-key-guard';
+import { detectColdKey, isRecoveryPhrase } from '@gnm/gonka/cold-key-guard';
 import { SecretStore } from '../stack/secret-store.js';
 
 /**
@@ -39,14 +39,7 @@ function redactPhrases(line: string): string {
   const spans: [number, number][] = [];
   for (let i = 0; i < words.length;) {
     const n = PHRASE_LENGTHS.find(
-      (len) =>
-        i + len <= words.length &&
-        detectColdKey(
-          words
-            .slice(i, i + len)
-            .map((w) => w.word)
-            .join(' '),
-        )?.kind === 'mnemonic',
+      (len) => i + len <= words.length && isRecoveryPhrase(words.slice(i, i + len).map((w) => w.word)),
     );
     if (n === undefined) {
       i++;

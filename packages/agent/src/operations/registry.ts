@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { OPERATIONS, type OperationName, type OpRequest, type OpResult } from '@gnm/protocol';
 import { scrubber, type Scrub } from './output-scrubber.js';
+import { COLD_KEY_REFUSED, coldKeyRefusal } from './cold-key-check.js';
 
 /**
  * The closed operation registry (DESIGN invariant 2): one place mapping each operation name to its
@@ -77,6 +78,8 @@ export class Registry {
         'invalid-params',
         params.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
       );
+    const cold = coldKeyRefusal(params.data, { path: 'params' });
+    if (cold) return fail(COLD_KEY_REFUSED, cold);
     const scrubbed: OperationContext = {
       ...ctx,
       emit: (e) => ctx.emit(e.log === undefined ? e : { ...e, log: this.scrub(e.log) }),

@@ -13,6 +13,7 @@ import {
 import type { OPERATIONS } from '@gnm/protocol';
 import { PinnedFetcher } from '../bundles/pinned-fetcher.js';
 import { OperationFailure, type OperationContext } from '../operations/registry.js';
+import { COLD_KEY_REFUSED, coldKeyRefusal, valueTypes } from '../operations/cold-key-check.js';
 import { SecretStore } from './secret-store.js';
 import { keptRelease, writeRecord } from './release-record.js';
 import { DockerApi } from '../compose/docker-api.js';
@@ -49,6 +50,10 @@ export async function applyStack(
   try {
     const { dir: bundleDir, manifest } = await verifiedBundle(p, d, work);
     ctx.emit({ progress: { phase: 'render' } });
+    // Checked again here, typed by the verified bundle's parameter kinds, right before any value is
+    // written into a host file.
+    const cold = coldKeyRefusal(p.values, { typed: valueTypes(manifest), path: 'values' });
+    if (cold) throw new OperationFailure(COLD_KEY_REFUSED, cold);
     const secrets = new SecretStore(path.join(d.stateDir, 'secrets')).forBundle(manifest.parameters);
     let rendered;
     try {

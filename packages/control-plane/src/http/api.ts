@@ -22,6 +22,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { registerDocs } from './docs.js';
+import { registerColdKeyGuard } from './cold-key-guard.js';
 
 export { SESSION_COOKIE } from './context.js';
 
@@ -47,6 +48,7 @@ export async function registerApi(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  registerColdKeyGuard(app);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { checkAccountPubkey, findColdKeyMaterial } from '@gnm/gonka';
+import { checkAccountPubkey } from '@gnm/gonka';
 import { DomainError } from '../errors.js';
+import { refuseColdKey } from '../cold-key/refuse-cold-key.js';
 
 /**
  * A node's configuration as the operator gives it: public values only. The control plane never
@@ -115,13 +116,7 @@ const NETWORK_SEEDS: Record<'mainnet' | 'testnet', { apiUrl: string; p2pAddress:
 
 /** Parses and checks a configuration; a refusal names the field and what to do. */
 export function parseNodeConfig(input: unknown): NodeConfig {
-  const cold = findColdKeyMaterial(input);
-  if (cold.length)
-    throw new DomainError(
-      'invalid',
-      'Cold-key material refused',
-      `nothing was stored: ${cold.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
-    );
+  refuseColdKey(input, { typed: { accountPubkey: 'account-pubkey' } });
   const r = NodeConfig.safeParse(input);
   if (!r.success)
     throw new DomainError(

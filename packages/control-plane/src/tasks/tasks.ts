@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { OperationError, parseOperation } from '@gnm/protocol';
+import { OperationError, parseOperation, type OperationName } from '@gnm/protocol';
 import type { Database, TaskState, TasksTable, TaskEventsTable } from '../db/schema.js';
 import type { User } from '../accounts/accounts.js';
 import type { Hosts } from '../hosts/hosts.js';
 import { DomainError, notFound } from '../errors.js';
+import { TASK_PARAM_TYPES, refuseColdKey } from '../cold-key/refuse-cold-key.js';
 import type { TaskBus } from './task-bus.js';
 
 export interface TaskView {
@@ -28,6 +29,22 @@ export interface TaskEventView {
   at: string;
   progress: { phase: string; done?: number; total?: number; unit?: string } | null;
   log: string | null;
+}
+
+/**
+ * An operation as it may be stored and sent: in the closed registry, with valid parameters, and no
+ * cold-key material anywhere in them. Every task passes here, whoever queues it, before it is stored.
+ */
+function checkedOperation(op: string, params: unknown): { op: OperationName; params: unknown } {
+  let parsed: { op: OperationName; params: unknown };
+  try {
+    parsed = parseOperation(op, params);
+  } catch (e) {
+    if (e instanceof OperationError) throw new DomainError('invalid', 'Invalid operation', e.message);
+    throw e;
+  }
+  refuseColdKey(parsed.params, { typed: TASK_PARAM_TYPES, path: 'params' });
+  return parsed;
 }
 
 export const FINISHED: readonly TaskState[] = ['succeeded', 'failed', 'expired', 'cancelled'];
@@ -88,13 +105,7 @@ export class Tasks {
     const host = await this.hosts.get(user, hostId, sourceIp);
     if (host.state === 'revoked')
       throw new DomainError('conflict', 'Host revoked', 'this host is revoked: tasks cannot be sent to it');
-    let parsed: { op: string; params: unknown };
-    try {
-      parsed = parseOperation(req.op, req.params);
-    } catch (e) {
-      if (e instanceof OperationError) throw new DomainError('invalid', 'Invalid operation', e.message);
-      throw e;
-    }
+    const parsed = checkedOperation(req.op, req.params);
     const at = new Date();
     const row: Selectable<TasksTable> = {
       id: `tsk_${crypto.randomBytes(12).toString('hex')}`,
@@ -129,13 +140,7 @@ export class Tasks {
     hostIds: string[],
     req: { op: string; params?: unknown; deadlineSeconds: number },
   ): Promise<TaskView[]> {
-    let parsed: { op: string; params: unknown };
-    try {
-      parsed = parseOperation(req.op, req.params);
-    } catch (e) {
-      if (e instanceof OperationError) throw new DomainError('invalid', 'Invalid operation', e.message);
-      throw e;
-    }
+    const parsed = checkedOperation(req.op, req.params);
     const unique = [...new Set(hostIds)];
     const found = new Map<string, string>();
     for (let i = 0; i < unique.length; i += 500) {

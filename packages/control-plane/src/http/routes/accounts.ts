@@ -18,7 +18,10 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
   api.post(
     '/api/v1/setup',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: {
+        rateLimit: { max: 10, timeWindow: '1 minute' },
+        coldKey: { typed: { setupToken: 'product-secret', password: 'product-secret' } },
+      },
       schema: {
         tags: ['accounts'],
         description:
@@ -47,7 +50,10 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
   api.post(
     '/api/v1/session',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: {
+        rateLimit: { max: 10, timeWindow: '1 minute' },
+        coldKey: { typed: { password: 'product-secret' } },
+      },
       schema: {
         tags: ['accounts'],
         body: z.object({ email: z.string().max(254), password: z.string().max(1024) }),
@@ -84,6 +90,7 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
   api.post(
     '/api/v1/account/password',
     {
+      config: { coldKey: { typed: { currentPassword: 'product-secret', newPassword: 'product-secret' } } },
       schema: {
         tags: ['accounts'],
         body: z.object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) }),

@@ -10,7 +10,10 @@ export function agentRoutes(api: ZodApi, ctx: RouteContext): void {
   api.post(
     '/agent/v1/enroll',
     {
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      config: {
+        rateLimit: { max: 20, timeWindow: '1 minute' },
+        coldKey: { typed: { token: 'product-secret', publicKey: 'ed25519-public-key' } },
+      },
       schema: {
         tags: ['agent'],
         description: 'Enroll an agent with its one-time token and its new Ed25519 public key.',

@@ -161,6 +161,8 @@ export function bundleRoutes(api: ZodApi, ctx: RouteContext, repo: BundleReposit
   api.put(
     '/api/v1/bundles/online-keys',
     {
+      // The online snapshot and timestamp keys are the product's own, stored encrypted: not cold keys.
+      config: { coldKey: { typed: { 'keys.*': 'product-secret' } } },
       schema: {
         tags: ['bundles'],
         description:

@@ -50,7 +50,10 @@ export function invitationRoutes(api: ZodApi, ctx: RouteContext): void {
   api.post(
     '/api/v1/invitations/accept',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: {
+        rateLimit: { max: 10, timeWindow: '1 minute' },
+        coldKey: { typed: { token: 'product-secret', password: 'product-secret' } },
+      },
       schema: {
         tags: ['accounts'],
         description:
