@@ -30,6 +30,8 @@ export interface AgentOptions {
   stacksRoot: string;
   docker?: string;
   nvidiaSmi?: string;
+  /** Folders host paths (HF_HOME…) may lie under; absent: the defaults of @gnm/bundle. */
+  hostPathRoots?: readonly string[];
   log?: (level: 'info' | 'warn' | 'error', msg: string, o?: object) => void;
 }
 
@@ -78,6 +80,7 @@ export class Agent {
       controlPlane: this.config.controlPlane,
       tlsPin: this.config.tlsPin,
       rootSha256: this.config.rootSha256,
+      hostPathRoots: this.o.hostPathRoots,
     };
   }
 

@@ -10,6 +10,8 @@ export interface StackDeps {
   controlPlane: string;
   tlsPin: string | null;
   rootSha256: string | null;
+  /** Folders host paths may lie under (GNM_AGENT_HOST_PATH_ROOTS); absent: /mnt, /srv, /data. */
+  hostPathRoots?: readonly string[];
 }
 
 /** Compose output lines worth showing as task log lines (container and image steps, not layer bars). */

@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
 import { OperationError, parseOperation } from '@gnm/protocol';
 import type { Database, TaskState, TasksTable, TaskEventsTable } from '../db/schema.js';
 import type { User } from '../accounts/accounts.js';
 import type { Hosts } from '../hosts/hosts.js';
 import { DomainError, notFound } from '../errors.js';
 import type { TaskBus } from './task-bus.js';
+import { hostPathProblems } from '../nodes/host-path-values.js';
 
 export interface TaskView {
   id: string;
@@ -62,6 +64,15 @@ export function eventView(r: Selectable<TaskEventsTable>): TaskEventView {
   };
 }
 
+/** Host folders in the values of stack.apply and node.deploy pass the host-path rules before a task is stored. */
+function assertHostPaths(params: unknown): void {
+  const withValues = z.object({ values: z.record(z.string(), z.unknown()) }).safeParse(params);
+  if (!withValues.success) return;
+  const problems = hostPathProblems(withValues.data.values, 'values.');
+  if (problems.length)
+    throw new DomainError('invalid', 'Host folder refused', `nothing was queued: ${problems.join('; ')}`);
+}
+
 /**
  * Tasks: operations asked of a host. A task is written to the database before anything is sent
  * (DESIGN invariant 8), waits while its host is offline (until its deadline), and is delivered when
@@ -95,6 +106,7 @@ export class Tasks {
       if (e instanceof OperationError) throw new DomainError('invalid', 'Invalid operation', e.message);
       throw e;
     }
+    assertHostPaths(parsed.params);
     const at = new Date();
     const row: Selectable<TasksTable> = {
       id: `tsk_${crypto.randomBytes(12).toString('hex')}`,
@@ -136,6 +148,7 @@ export class Tasks {
       if (e instanceof OperationError) throw new DomainError('invalid', 'Invalid operation', e.message);
       throw e;
     }
+    assertHostPaths(parsed.params);
     const unique = [...new Set(hostIds)];
     const found = new Map<string, string>();
     for (let i = 0; i < unique.length; i += 500) {
