@@ -332,15 +332,20 @@ describe('the agent on a host without Node, driving the sim stack', () => {
 
   it('refuses hostile values, a tampered bundle and an unsigned version, changing nothing', async () => {
     const before = await hostStack();
+    // A host folder the API already refuses (the agent's own refusal of it is below).
+    const refused = await cp.call<{ detail: string }>(cp.owner, 'POST', `/api/v1/hosts/${hostId}/tasks`, {
+      op: 'stack.apply',
+      params: { bundle: BUNDLE, version: V[2], role: 'network', values: values({ HF_HOME: '/srv/../etc' }) },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/HF_HOME/);
     const hostile = await apply(V[2], {
       KEY_NAME: "warm'; touch /tmp/pwned; echo '",
-      HF_HOME: '/srv/../etc',
       PUBLIC_URL: 'http://$(touch /tmp/pwned):8000',
     });
     expect(hostile.state).toBe('failed');
     expect(hostile.error?.code).toBe('invalid-values');
     expect(hostile.error?.message).toMatch(/KEY_NAME/);
-    expect(hostile.error?.message).toMatch(/HF_HOME/);
 
     // A file of version 4 altered in the control plane's store after signing.
     const altered = await cp.db.db

@@ -15,7 +15,8 @@ import {
 } from '@gnm/bundle';
 import { OperationFailure, type OperationContext } from '../operations/registry.js';
 import { DockerApi } from '../compose/docker-api.js';
-import { composeFor, type StackDeps } from './stack-context.js';
+import { runCommand } from '../operations/run-command.js';
+import type { StackDeps } from './stack-context.js';
 
 /**
  * The agent's host-path check before a release is rendered where it counts: the control plane may
@@ -118,11 +119,21 @@ export async function assertHostPaths(o: {
   });
   try {
     const dockerRoot = await new DockerApi().dockerRootDir(o.ctx.signal);
-    const resolvedModel = JSON.parse(
-      await composeFor(o.d, o.ctx).onRelease(rendered.composeArgs, ['config', '--format', 'json'], {
-        quiet: true,
-      }),
-    ) as unknown;
+    // The whole model (execFile keeps all of stdout; the streaming runner keeps only a tail).
+    const config = await runCommand(
+      o.d.docker ?? 'docker',
+      [...rendered.composeArgs, 'config', '--format', 'json'],
+      {
+        timeoutMs: 120_000,
+        signal: o.ctx.signal,
+      },
+    );
+    if (config.code !== 0)
+      throw new OperationFailure(
+        'compose-failed',
+        `docker compose could not read the release: ${config.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      );
+    const resolvedModel = JSON.parse(config.stdout) as unknown;
     const problems = hostPathProblems({
       manifest: o.manifest,
       values: o.values,
