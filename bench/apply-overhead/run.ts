@@ -47,10 +47,13 @@ async function main() {
   );
   // Bracket access: tsx's loader mistakes `.import(` for a dynamic import and fails to parse the file.
   const imported = await cp.services.bundles['import'](await release.archive());
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-bench-apply-'));
+  // The agent's state, its stacks root and the model cache side by side, the cache allowed as a host path.
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-bench-apply-'));
+  const stateDir = path.join(base, 'state');
   const deps = {
     stateDir,
-    stacksRoot: path.join(stateDir, 'stacks'),
+    stacksRoot: path.join(base, 'stacks'),
+    hostPathRoots: [base],
     controlPlane: cp.url,
     tlsPin: cp.pins.tlsPin,
     rootSha256: imported.initialRootSha256 ?? '',
@@ -64,7 +67,7 @@ async function main() {
       PUBLIC_URL: 'http://127.0.0.1:8000',
       P2P_EXTERNAL_ADDRESS: 'tcp://127.0.0.1:5000',
       ACCOUNT_PUBKEY: 'A1XaDhc1R9pXUY9UecgiyR+RcYdHFBV99uhO+fnfBYDd',
-      HF_HOME: path.join(stateDir, 'hf'),
+      HF_HOME: path.join(base, 'hf'),
       SEED_API_URL: 'http://127.0.0.1:18000',
       SEED_NODE_RPC_URL: 'http://127.0.0.1:18000/chain-rpc/',
       SEED_NODE_P2P_URL: 'tcp://127.0.0.1:15000',
@@ -145,7 +148,7 @@ async function main() {
     await down().catch(() => undefined);
     await cp.close();
     cleanupTuf();
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.rmSync(base, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -14,8 +14,8 @@
  *     preflight findings accepted) → register → the printed grant command run with the cold key
  *   → the checklist turns green.
  *
- * Everything lives under one folder (<root>) and in containers labelled for it, so `teardown` (and
- * `npm run try:down`) removes exactly what this made.
+ * Everything lives under one folder (<root>), the model cache folder (TRY_HF_HOME) and in containers
+ * labelled for it, so `teardown` (and `npm run try:down`) removes exactly what this made.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -32,6 +32,11 @@ import { SIM_COMPOSE, SIM_VERSIONS, ensureSimImages } from '@gnm/sim';
 import { DOCKER_BIN, REPO_ROOT, exec, joinDir, run } from '@gnm/testkit';
 
 export const TRY_ROOT = path.join(REPO_ROOT, '.gnm-try');
+/**
+ * The node's HF_HOME: under /srv, which agents allow host paths under by default, wherever the
+ * checkout lives (a checkout under /root or outside /mnt, /srv, /data could not hold it).
+ */
+export const TRY_HF_HOME = '/srv/gnm-try/hf-home';
 /** Label on every container this driver starts itself (the seed, the throw-away cold-key runs). */
 export const LABEL = 'org.gonka-node-manager.try';
 const SEED = 'gnm-try-seed';
@@ -265,7 +270,7 @@ export async function drive(o: DriverOptions, running: Running): Promise<DriverR
       seed: { apiUrl: seed.api, p2pAddress: seed.p2p },
       publicHost: seed.gateway,
       accountPubkey: cold.pubkey,
-      hfHome: path.join(root, 'hf-home'),
+      hfHome: TRY_HF_HOME,
       bundle: { name: BUNDLE },
       extraValues: {
         GNM_SIM_IMAGE: img.networkRef,
@@ -757,4 +762,5 @@ export async function teardown(
     say(`removing ${rel(root)}`);
     fs.rmSync(root, { recursive: true, force: true });
   }
+  fs.rmSync(path.dirname(TRY_HF_HOME), { recursive: true, force: true });
 }

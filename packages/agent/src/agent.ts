@@ -33,6 +33,8 @@ export interface AgentOptions {
   nvidiaSmi?: string;
   /** GNM_AGENT_DEV_PLAIN_HTTP for `run`: allows plain http like the flag kept at enrollment. */
   devPlainHttp?: boolean;
+  /** Folders host paths (HF_HOME…) may lie under; absent: the defaults of @gnm/bundle. */
+  hostPathRoots?: readonly string[];
   log?: (level: 'info' | 'warn' | 'error', msg: string, o?: object) => void;
 }
 
@@ -84,6 +86,7 @@ export class Agent {
       tlsPin: this.config.tlsPin,
       rootSha256: this.config.rootSha256,
       devPlainHttp: this.config.devPlainHttp,
+      hostPathRoots: this.o.hostPathRoots,
     };
   }
 

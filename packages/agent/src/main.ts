@@ -27,6 +27,10 @@ const stateDir = new Option('--state-dir <dir>', 'agent state folder')
 const stacksRoot = new Option('--stacks-root <dir>', 'where stacks are rendered')
   .env('GNM_AGENT_STACKS_ROOT')
   .default('/srv/gnm');
+const hostPathRoots = new Option(
+  '--host-path-roots <dirs>',
+  'comma-separated folders host paths such as HF_HOME may lie under (default: /mnt,/srv,/data)',
+).env('GNM_AGENT_HOST_PATH_ROOTS');
 const json = new Option('--json', 'machine-readable output');
 const tools = () => ({ docker: process.env.GNM_AGENT_DOCKER, nvidiaSmi: process.env.GNM_AGENT_NVIDIA_SMI });
 
@@ -74,11 +78,22 @@ program
   .description('run the daemon in the foreground (systemd runs this)')
   .addOption(stateDir)
   .addOption(stacksRoot)
-  .action(async (o: { stateDir: string; stacksRoot: string }) => {
+  .addOption(hostPathRoots)
+  .action(async (o: { stateDir: string; stacksRoot: string; hostPathRoots?: string }) => {
+    const roots = o.hostPathRoots
+      ?.split(/[,:]/)
+      .map((r) => r.trim())
+      .filter(Boolean);
+    const bad = roots?.find((r) => !r.startsWith('/'));
+    if (bad)
+      program.error(`--host-path-roots: ${bad} is not an absolute folder (such as /srv/gonka)`, {
+        exitCode: 2,
+      });
     const agent = new Agent({
       stateDir: o.stateDir,
       stacksRoot: o.stacksRoot,
       devPlainHttp: agentPlainHttpFromEnv(),
+      hostPathRoots: roots?.length ? roots : undefined,
       ...tools(),
     });
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => agent.stop());

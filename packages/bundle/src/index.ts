@@ -2,6 +2,22 @@ export { buildBundle, readBundleManifest, BuildError, type BuildOptions } from '
 export { BundleManifest, ManifestSource, readManifestSource, type Role } from './manifest.js';
 export { ParamSpec, ParamKind, ParamError, checkValue, checkHost, NodeConfigValue } from './params.js';
 export {
+  checkHostPath,
+  checkHostPathOnHost,
+  normaliseHostPath,
+  resolveOnHost,
+  DEFAULT_HOST_PATH_ROOTS,
+  DEFAULT_DOCKER_ROOT,
+  DEFAULT_AGENT_STATE_ROOT,
+  DEFAULT_STACKS_ROOT,
+  GENERIC_HOST_PATH_CONTEXT,
+  HOST_PATH_EXAMPLE,
+  SYSTEM_ROOTS,
+  type HostPathContext,
+  type ProtectedRoot,
+} from './host-path-policy.js';
+export { valueMountSources, type MountSource } from './mount-sources.js';
+export {
   renderRelease,
   releaseFor,
   resolveValues,

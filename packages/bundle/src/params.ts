@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkHostPath } from './host-path-policy.js';
 
 /**
  * Parameter kinds of a bundle's parameter schema. Every per-host value is validated against its
@@ -59,21 +60,6 @@ const FORBIDDEN = [
 const HOST_RE =
   /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const FORBIDDEN_HOST_PATHS = [
-  '/',
-  '/etc',
-  '/var/run/docker.sock',
-  '/run/docker.sock',
-  '/proc',
-  '/sys',
-  '/dev',
-  '/boot',
-  '/root',
-  '/usr',
-  '/bin',
-  '/sbin',
-  '/lib',
-];
 
 /** A bare host as Gonka wants it (node-config `host`): a DNS name or an IPv4/IPv6 address, nothing else. */
 export function checkHost(v: string): string | undefined {
@@ -132,15 +118,8 @@ export function checkValue(spec: ParamSpec, v: string): string | undefined {
     case 'ipv4':
       // A bind address in a compose port mapping (IP:published:target): IPv4 only, no brackets.
       return IPV4_RE.test(v) ? undefined : 'must be an IPv4 address such as 10.0.0.5 (or 127.0.0.1)';
-    case 'host-path': {
-      if (!v.startsWith('/')) return 'must be an absolute path';
-      if (v.split('/').some((s) => s === '..' || s === '.')) return 'must not contain "." or ".." segments';
-      const norm = v.replace(/\/+$/, '') || '/';
-      if (FORBIDDEN_HOST_PATHS.includes(norm))
-        return `must not be ${norm}: choose a directory of its own (e.g. /srv/gonka/hf-cache)`;
-      if (!/^[A-Za-z0-9._/-]+$/.test(v)) return 'may contain only letters, digits, ".", "_", "-" and "/"';
-      return undefined;
-    }
+    case 'host-path':
+      return checkHostPath(v);
     case 'pubkey': {
       const b = /^[A-Za-z0-9+/]+={0,2}$/.test(v) ? Buffer.from(v, 'base64') : Buffer.alloc(0);
       return b.length === 33 && (b[0] === 2 || b[0] === 3)

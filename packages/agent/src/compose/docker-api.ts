@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { z } from 'zod';
+import { DEFAULT_DOCKER_ROOT } from '@gnm/bundle';
 import { OperationFailure } from '../operations/registry.js';
 import type { Container } from './compose-driver.js';
 
@@ -50,6 +52,13 @@ export class DockerApi {
         ),
       );
     });
+  }
+
+  /** The engine's data root (`DockerRootDir`, /var/lib/docker unless the host moved it). */
+  async dockerRootDir(signal?: AbortSignal): Promise<string> {
+    const r = await this.get<unknown>('/info', signal);
+    const info = z.object({ DockerRootDir: z.string().startsWith('/') }).safeParse(r.body);
+    return info.success ? info.data.DockerRootDir : DEFAULT_DOCKER_ROOT;
   }
 
   /** Whether the engine has the image (by tag or digest reference). */

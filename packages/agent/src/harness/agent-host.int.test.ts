@@ -202,6 +202,7 @@ describe('the agent on a host without Node, driving the sim stack', () => {
       STATE,
       '/srv/gnm',
       '/srv/gnm-hf',
+      '/srv/gnm-escape',
       '/usr/local/bin/gnm-agent',
       '/usr/local/bin/nvidia-smi',
       '/usr/local/lib/gnm-sim',
@@ -331,15 +332,20 @@ describe('the agent on a host without Node, driving the sim stack', () => {
 
   it('refuses hostile values, a tampered bundle and an unsigned version, changing nothing', async () => {
     const before = await hostStack();
+    // A host folder the API already refuses (the agent's own refusal of it is below).
+    const refused = await cp.call<{ detail: string }>(cp.owner, 'POST', `/api/v1/hosts/${hostId}/tasks`, {
+      op: 'stack.apply',
+      params: { bundle: BUNDLE, version: V[2], role: 'network', values: values({ HF_HOME: '/srv/../etc' }) },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/HF_HOME/);
     const hostile = await apply(V[2], {
       KEY_NAME: "warm'; touch /tmp/pwned; echo '",
-      HF_HOME: '/srv/../etc',
       PUBLIC_URL: 'http://$(touch /tmp/pwned):8000',
     });
     expect(hostile.state).toBe('failed');
     expect(hostile.error?.code).toBe('invalid-values');
     expect(hostile.error?.message).toMatch(/KEY_NAME/);
-    expect(hostile.error?.message).toMatch(/HF_HOME/);
 
     // A file of version 4 altered in the control plane's store after signing.
     const altered = await cp.db.db
@@ -367,7 +373,25 @@ describe('the agent on a host without Node, driving the sim stack', () => {
         params: { bundle: '../../etc', version: '1.0.0', role: 'network', values: {} },
         code: 'invalid-params',
       },
+      // Host folders the API refuses: a system folder, and a folder under an allowed root that is a
+      // link to one (only the agent can see where it leads).
+      {
+        op: 'stack.apply',
+        params: { bundle: BUNDLE, version: V[2], role: 'network', values: values({ HF_HOME: '/var/run' }) },
+        code: 'invalid-values',
+      },
+      {
+        op: 'stack.apply',
+        params: {
+          bundle: BUNDLE,
+          version: V[2],
+          role: 'network',
+          values: values({ HF_HOME: '/srv/gnm-escape/hf' }),
+        },
+        code: 'invalid-values',
+      },
     ];
+    await host.run('ln', ['-sfn', '/var/run', '/srv/gnm-escape']);
     const at = new Date();
     const ids = hostile_tasks.map((_, i) => `tsk_hostile${String(i).padStart(4, '0')}${Date.now()}`);
     await cp.db.db
@@ -397,7 +421,8 @@ describe('the agent on a host without Node, driving the sim stack', () => {
     for (const [i, h] of hostile_tasks.entries()) {
       const t = await finished(ids[i] ?? '');
       expect(t.state).toBe('failed');
-      expect(t.error?.code, h.op).toBe(h.code);
+      expect(t.error?.code, `${h.op} ${JSON.stringify(t.error)}`).toBe(h.code);
+      if (h.code === 'invalid-values') expect(t.error?.message).toMatch(/HF_HOME/);
     }
 
     expect((await host.exec('test', ['-e', '/tmp/pwned'])).exitCode).not.toBe(0);

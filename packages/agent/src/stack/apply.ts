@@ -19,6 +19,7 @@ import { keptRelease, writeRecord } from './release-record.js';
 import { DockerApi } from '../compose/docker-api.js';
 import type { StackResult } from './result.js';
 import { composeFor, stepLogger, type StackDeps } from './stack-context.js';
+import { assertHostPaths } from './host-paths.js';
 
 export type ApplyParams = z.infer<(typeof OPERATIONS)['stack.apply']>;
 
@@ -57,6 +58,7 @@ export async function applyStack(
     const secrets = new SecretStore(path.join(d.stateDir, 'secrets')).forBundle(manifest.parameters);
     let rendered;
     try {
+      await assertHostPaths({ manifest, bundleDir, values: p.values, secrets, role: p.role, work, d, ctx });
       rendered = renderRelease({
         bundleDir,
         manifest,

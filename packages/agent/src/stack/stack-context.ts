@@ -12,6 +12,8 @@ export interface StackDeps {
   rootSha256: string | null;
   /** agent.json's development flag: bundles over plain http only with it. */
   devPlainHttp?: boolean;
+  /** Folders host paths may lie under (GNM_AGENT_HOST_PATH_ROOTS); absent: /mnt, /srv, /data. */
+  hostPathRoots?: readonly string[];
 }
 
 /** Compose output lines worth showing as task log lines (container and image steps, not layer bars). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkAccountPubkey } from '@gnm/gonka';
 import { DomainError } from '../errors.js';
 import { refuseColdKey } from '../cold-key/refuse-cold-key.js';
+import { hostPathProblems } from './host-path-values.js';
 
 /**
  * A node's configuration as the operator gives it: public values only. The control plane never
@@ -142,6 +143,10 @@ export function parseNodeConfig(input: unknown): NodeConfig {
   if (c.network === 'sim' && !c.seed) problems.push('seed: required for the sim network (the sim seed URLs)');
   if (c.network === 'testnet' && !c.seed)
     problems.push('seed: give the testnet seed node (apiUrl, p2pAddress)');
+  problems.push(
+    ...hostPathProblems({ hfHome: c.hfHome }),
+    ...hostPathProblems(c.extraValues ?? {}, 'extraValues.'),
+  );
   if (problems.length) throw new DomainError('invalid', 'Invalid node configuration', problems.join('; '));
   return c;
 }

@@ -59,6 +59,22 @@ describe.each(DIALECTS)('nodes, on %s', (dialect) => {
     expect(dump).not.toContain(PRIVATE_HEX);
   });
 
+  it('refuses a host folder that is, holds or lies in a system folder, and stores nothing', async () => {
+    for (const [config, field] of [
+      [{ ...base, hfHome: '/var/run' }, 'hfHome'],
+      [{ ...base, hfHome: '//etc' }, 'hfHome'],
+      [{ ...base, hfHome: '/var/lib/docker/' }, 'hfHome'],
+      [{ ...base, extraValues: { SSL_CERT_SOURCE: '/etc/cron.d' } }, 'extraValues.SSL_CERT_SOURCE'],
+    ] as const) {
+      const r = await cp.call<{ detail: string }>(cp.owner, 'POST', '/api/v1/nodes', { hostId, config });
+      expect(r.status, JSON.stringify(r.body)).toBe(422);
+      expect(r.body.detail).toContain(`${field}:`);
+      expect(r.body.detail).toMatch(/\/srv\/gonka\/hf-cache/);
+    }
+    const list = await cp.call<{ nodes: unknown[] }>(cp.owner, 'GET', '/api/v1/nodes');
+    expect(list.body.nodes).toHaveLength(0);
+  });
+
   it('checks the account public key and names what is wrong', async () => {
     const short = await cp.call<{ detail: string }>(cp.owner, 'POST', '/api/v1/nodes', {
       hostId,

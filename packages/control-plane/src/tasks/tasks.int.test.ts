@@ -143,6 +143,40 @@ describe.each(DIALECTS)('tasks, on %s', (dialect) => {
     expect(invalid.status).toBe(400);
   });
 
+  it('refuses a host path in or under a system folder in stack.apply and node.deploy values, queuing nothing', async () => {
+    const { hostId } = await enrolledHost('t-hp');
+    const apply = (values: Record<string, string>, op = 'stack.apply') => ({
+      op,
+      params: { bundle: 'gonka-join', version: '0.2.14-1', role: 'mlnode', values },
+    });
+    for (const body of [
+      apply({ HF_HOME: '/var/run' }),
+      apply({ HF_HOME: '/var/run' }, 'node.deploy'),
+      apply({ HF_HOME: '/srv/x/../../etc' }),
+      apply({ SSL_CERT_SOURCE: '/root/.ssh' }),
+      // Any value can reach a volume source, whatever kind the bundle declares it.
+      apply({ SOME_STRING: '/var/lib/docker' }),
+    ]) {
+      const r = await cp.call<{ detail: string }>(cp.owner, 'POST', `/api/v1/hosts/${hostId}/tasks`, body);
+      expect(r.status, JSON.stringify(r.body)).toBe(422);
+      expect(r.body.detail).toMatch(/srv\/gonka\/hf-cache/);
+    }
+    const fan = await cp.call(cp.owner, 'POST', '/api/v1/tasks', {
+      hostIds: [hostId],
+      ...apply({ HF_HOME: '/run' }),
+    });
+    expect(fan.status).toBe(422);
+    const listed = await cp.call<{ tasks: unknown[] }>(cp.owner, 'GET', `/api/v1/tasks?hostId=${hostId}`);
+    expect(listed.body.tasks).toHaveLength(0);
+    const fine = await cp.call(
+      cp.owner,
+      'POST',
+      `/api/v1/hosts/${hostId}/tasks`,
+      apply({ HF_HOME: '/srv/gonka/hf-cache' }),
+    );
+    expect(fine.status).toBe(201);
+  });
+
   it('a redelivered task is not run twice: the agent answers from its journal', async () => {
     const journalFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-journal-')), 'journal.json');
     let runs = 0;

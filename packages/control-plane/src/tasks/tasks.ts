@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
 import { OperationError, parseOperation, type OperationName } from '@gnm/protocol';
 import type { Database, TaskState, TasksTable, TaskEventsTable } from '../db/schema.js';
 import type { User } from '../accounts/accounts.js';
@@ -7,6 +8,7 @@ import type { Hosts } from '../hosts/hosts.js';
 import { DomainError, notFound } from '../errors.js';
 import { TASK_PARAM_TYPES, refuseColdKey } from '../cold-key/refuse-cold-key.js';
 import type { TaskBus } from './task-bus.js';
+import { hostPathProblems } from '../nodes/host-path-values.js';
 
 export interface TaskView {
   id: string;
@@ -79,6 +81,15 @@ export function eventView(r: Selectable<TaskEventsTable>): TaskEventView {
   };
 }
 
+/** Host folders in the values of stack.apply and node.deploy pass the host-path rules before a task is stored. */
+function assertHostPaths(params: unknown): void {
+  const withValues = z.object({ values: z.record(z.string(), z.unknown()) }).safeParse(params);
+  if (!withValues.success) return;
+  const problems = hostPathProblems(withValues.data.values, 'values.');
+  if (problems.length)
+    throw new DomainError('invalid', 'Host folder refused', `nothing was queued: ${problems.join('; ')}`);
+}
+
 /**
  * Tasks: operations asked of a host. A task is written to the database before anything is sent
  * (DESIGN invariant 8), waits while its host is offline (until its deadline), and is delivered when
@@ -106,6 +117,7 @@ export class Tasks {
     if (host.state === 'revoked')
       throw new DomainError('conflict', 'Host revoked', 'this host is revoked: tasks cannot be sent to it');
     const parsed = checkedOperation(req.op, req.params);
+    assertHostPaths(parsed.params);
     const at = new Date();
     const row: Selectable<TasksTable> = {
       id: `tsk_${crypto.randomBytes(12).toString('hex')}`,
@@ -141,6 +153,7 @@ export class Tasks {
     req: { op: string; params?: unknown; deadlineSeconds: number },
   ): Promise<TaskView[]> {
     const parsed = checkedOperation(req.op, req.params);
+    assertHostPaths(parsed.params);
     const unique = [...new Set(hostIds)];
     const found = new Map<string, string>();
     for (let i = 0; i < unique.length; i += 500) {
