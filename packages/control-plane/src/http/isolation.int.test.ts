@@ -11,7 +11,18 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
   let cp: TestControlPlane;
   let alice: Caller;
   let bob: Caller;
-  const ids = { host: '', task: '', token: '', invitation: '', node: '', attachment: '' };
+  const ids = {
+    host: '',
+    task: '',
+    token: '',
+    invitation: '',
+    node: '',
+    attachment: '',
+    mlHost: '',
+    mlNode: '',
+  };
+  /** Alice's ids no other account may ever be shown (the invitation is the owner's). */
+  const aliceIds = () => [ids.host, ids.task, ids.token, ids.node, ids.attachment, ids.mlHost, ids.mlNode];
 
   beforeAll(async () => {
     cp = await startTestControlPlane(dialect, { plain: true });
@@ -54,6 +65,7 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
     const mlHost = (
       await cp.call<{ host: { id: string } }>(alice, 'POST', '/api/v1/hosts', { name: 'alice-gpu-2' })
     ).body.host.id;
+    ids.mlHost = mlHost;
     const mlNode = (
       await cp.call<{ id: string }>(alice, 'POST', '/api/v1/nodes', {
         hostId: mlHost,
@@ -66,6 +78,7 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
         },
       })
     ).body.id;
+    ids.mlNode = mlNode;
     const att = await cp.call<{ id: string }>(alice, 'POST', `/api/v1/nodes/${ids.node}/attachments`, {
       mlNodeId: mlNode,
       networkAddress: '10.0.0.1',
@@ -174,6 +187,33 @@ describe.each(DIALECTS)('users are isolated, on %s', (dialect) => {
     expect(ownerAudit.body.entries.map((e) => e.action)).toEqual(
       expect.arrayContaining(['owner.read-host', 'owner.read-all-hosts']),
     );
+  });
+
+  /** An id of the same shape as `id` that nobody has. */
+  const unknownLike = (id: string) =>
+    id.replace(/_[0-9a-f]+$/, (t) => `_${'0123456789abcdef'.repeat(4).slice(0, t.length - 1)}`);
+
+  it('a not-found answer is the same for another account’s object and for an id nobody has, and names no other id', async () => {
+    const routes = cp.app.routeList.filter((r) => r.url.includes(':'));
+    let checked = 0;
+    for (const r of routes) {
+      const c = classify(r.url);
+      if (!c || c === 'public' || c.expect !== 404) continue;
+      const theirs = ids[c.id];
+      const nobodys = unknownLike(theirs);
+      expect(nobodys).not.toBe(theirs);
+      const body = r.method === 'GET' || r.method === 'DELETE' ? undefined : validBody(r.url);
+      const answer = async (id: string) => {
+        const res = await cp.call<object>(bob, r.method as 'GET', r.url.replace(':id', id), body);
+        return { status: res.status, body: JSON.stringify(res.body).replaceAll(id, '<id>') };
+      };
+      const route = `${r.method} ${r.url}`;
+      const forTheirs = await answer(theirs);
+      expect.soft({ route, ...forTheirs }).toEqual({ route, ...(await answer(nobodys)) });
+      for (const other of aliceIds()) expect.soft(forTheirs.body, route).not.toContain(other);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(15);
   });
 
   it('invitations: owner only, one use, and the invitee picks the password', async () => {
