@@ -158,8 +158,12 @@ export function registerNodeCommands(program: Command, api: () => Api): void {
     .command('list')
     .alias('ls')
     .description('your nodes with their state and health')
-    .action(async () => {
-      const r = await api().request<{ nodes: NodeView[] }>('GET', '/api/v1/nodes');
+    .option('--all', "every account's nodes (owner only; audited)")
+    .action(async (o: { all?: boolean }) => {
+      const r = await api().request<{ nodes: NodeView[] }>(
+        'GET',
+        `/api/v1/nodes${o.all ? '?scope=all' : ''}`,
+      );
       const { table } = await import('./format.js');
       emit(
         json(),

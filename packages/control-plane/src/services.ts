@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { reportIntervalMs } from '@gnm/protocol';
 import type { Database } from './db/schema.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AccountScope } from './accounts/account-scope.js';
 import { Accounts } from './accounts/accounts.js';
 import { Invitations } from './accounts/invitations.js';
 import { Hosts } from './hosts/hosts.js';
@@ -95,7 +96,7 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
   // The gateway's handlers run only after a connection, by which time the dispatcher exists.
   const dispatcher: Dispatcher = new Dispatcher(db, taskBus, (id) => gateway.connection(id), onError);
   const d = dispatcher;
-  const tasks = new Tasks(db, hosts, taskBus, (hostId) => void d.deliver(hostId));
+  const tasks = new Tasks(db, hosts, new AccountScope(audit), taskBus, (hostId) => void d.deliver(hostId));
   d.start();
   const nodes = new Nodes(db, hosts, tasks, audit, o.bundles, onError);
   const unfollow = nodes.follow(taskBus);

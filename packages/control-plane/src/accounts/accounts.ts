@@ -19,6 +19,7 @@ const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex'
 const now = () => new Date().toISOString();
 const newId = (prefix: string) => `${prefix}_${crypto.randomBytes(12).toString('hex')}`;
 const SETUP_KEY = 'setup_token_sha256';
+const setupDone = () => new AccountError('setup-done', 'this instance already has an owner: log in instead');
 
 export type User = Pick<UsersTable, 'id' | 'email' | 'role'>;
 
@@ -60,8 +61,7 @@ export class Accounts {
     password: string,
     sourceIp: string | null,
   ): Promise<User> {
-    if (await this.hasOwner())
-      throw new AccountError('setup-done', 'this instance already has an owner: log in instead');
+    if (await this.hasOwner()) throw setupDone();
     const row = await this.db
       .selectFrom('meta')
       .select('value')
@@ -82,8 +82,26 @@ export class Accounts {
         'the setup token is not valid: copy it from the control plane console output (it changes on every start until the owner exists)',
       );
     }
-    const user = await this.insertUser(email, password, 'owner');
-    await this.db.deleteFrom('meta').where('key', '=', SETUP_KEY).execute();
+    // Checked and hashed before the transaction (argon2 is slow), so a weak password does not spend
+    // the token and the transaction stays short.
+    const user = await this.prepareUser(email, password, 'owner');
+    // Spending the token and creating the owner commit together. Of any number of racing requests,
+    // only the one whose delete still finds the token goes on; the unique index on the owner role
+    // holds the rule even if a second path to an owner ever appears.
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const spent = await trx
+          .deleteFrom('meta')
+          .where('key', '=', SETUP_KEY)
+          .where('value', '=', row.value)
+          .executeTakeFirst();
+        if (Number(spent.numDeletedRows) !== 1) throw setupDone();
+        await this.insertPrepared(trx, user);
+      });
+    } catch (e) {
+      if (!(e instanceof AccountError) && (await this.hasOwner())) throw setupDone();
+      throw e;
+    }
     await this.audit.record({
       actorId: user.id,
       action: 'account.create-owner',
@@ -92,23 +110,24 @@ export class Accounts {
       outcome: 'ok',
       ownerScope: user.id,
     });
-    return user;
+    return { id: user.id, email: user.email, role: user.role };
   }
 
   /** Creates an account (the owner through setup, others through an accepted invitation). */
   async insertUser(email: string, password: string, role: 'owner' | 'user'): Promise<User> {
+    const user = await this.prepareUser(email, password, role);
+    await this.insertPrepared(this.db, user);
+    return { id: user.id, email: user.email, role };
+  }
+
+  /** A new account's row, checked and with its password hashed; nothing is written yet. */
+  private async prepareUser(email: string, password: string, role: 'owner' | 'user'): Promise<UsersTable> {
     const normalized = email.trim().toLowerCase();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized) || normalized.length > 254)
       throw new AccountError('bad-email', 'enter a valid e-mail address');
     const weak = passwordProblem(password);
     if (weak) throw new AccountError('weak-password', `password too weak: ${weak}`);
-    const exists = await this.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', normalized)
-      .executeTakeFirst();
-    if (exists) throw new AccountError('email-taken', 'an account with this e-mail already exists');
-    const user = {
+    return {
       id: newId('usr'),
       email: normalized,
       role,
@@ -116,8 +135,16 @@ export class Accounts {
       created_at: now(),
       password_changed_at: now(),
     };
-    await this.db.insertInto('users').values(user).execute();
-    return { id: user.id, email: user.email, role };
+  }
+
+  private async insertPrepared(db: Kysely<Database>, user: UsersTable): Promise<void> {
+    const exists = await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', user.email)
+      .executeTakeFirst();
+    if (exists) throw new AccountError('email-taken', 'an account with this e-mail already exists');
+    await db.insertInto('users').values(user).execute();
   }
 
   /**

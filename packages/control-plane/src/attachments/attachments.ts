@@ -9,7 +9,8 @@ import type { Tasks, TaskView } from '../tasks/tasks.js';
 import { FINISHED, taskView } from '../tasks/tasks.js';
 import type { TaskBus } from '../tasks/task-bus.js';
 import type { Nodes, NodeRow } from '../nodes/nodes.js';
-import { DomainError, notFound } from '../errors.js';
+import { DomainError } from '../errors.js';
+import { AccountScope } from '../accounts/account-scope.js';
 import { hostPolicy, isPrivateAddress, mlPortsOf, type ActiveAttachment } from './host-policy.js';
 import { connectivityProblems, mlSideChecks, networkSideChecks, type CheckResult } from './connectivity.js';
 
@@ -94,13 +95,17 @@ const LIVE: AttachmentsTable['state'][] = ['attaching', 'attached'];
 export class Attachments {
   private readonly chains = new Map<string, Promise<void>>();
 
+  private readonly scope: AccountScope;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly nodes: Nodes,
     private readonly tasks: Tasks,
     private readonly audit: AuditLog,
     private readonly onError: (e: unknown) => void,
-  ) {}
+  ) {
+    this.scope = new AccountScope(audit);
+  }
 
   follow(bus: TaskBus): () => void {
     return bus.subscribe((n) => {
@@ -152,6 +157,13 @@ export class Attachments {
         'Not an ML node',
         `${ml.name} is a ${ml.role} node: only ML nodes (role mlnode) are attached`,
       );
+    // The owner may open any account's nodes, but an attachment joins nodes of one account.
+    if (ml.owner_id !== network.owner_id)
+      throw new DomainError(
+        'invalid',
+        'Another account’s node',
+        'the ML node and the network node belong to different accounts: attach nodes of one account',
+      );
     if (ml.host_id === network.host_id)
       throw new DomainError(
         'invalid',
@@ -191,8 +203,9 @@ export class Attachments {
         `attachment ${id} is ${cur.state}: attach the ML node again instead`,
       );
     const p = parse(ReattachInput, input);
-    const network = await this.nodes.row(user, cur.network_node_id, sourceIp);
-    const ml = await this.nodes.row(user, cur.ml_node_id, sourceIp);
+    // The attachment's own nodes: opening it above was the access check.
+    const network = await this.nodes.rowById(cur.network_node_id);
+    const ml = await this.nodes.rowById(cur.ml_node_id);
     const next = await this.checkedRow(
       network,
       ml,
@@ -294,11 +307,10 @@ export class Attachments {
     };
   }
 
+  /** Checked on the attachment itself, so a refusal names nothing but the id asked for. */
   private async row(user: User, id: string, sourceIp: string | null): Promise<AttachmentRow> {
     const r = await this.db.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!r) throw notFound('attachment', id);
-    await this.nodes.row(user, r.network_node_id, sourceIp); // ownership
-    return r;
+    return this.scope.open(user, 'attachment', id, r, sourceIp);
   }
 
   private load(id: string): Promise<AttachmentRow> {

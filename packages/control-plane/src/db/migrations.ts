@@ -264,6 +264,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('attachments_task').on('attachments').columns(['step_task_id']).execute();
       },
     },
+    '0008_one_owner': {
+      async up(db: Kysely<unknown>) {
+        // Before this index, concurrent setups could each create an owner; say how to repair that
+        // instead of failing on the index with the database's own words.
+        const owners = await sql<{ id: string }>`select id from users where role = 'owner'`.execute(db);
+        if (owners.rows.length > 1)
+          throw new Error(
+            `${owners.rows.length} owner accounts exist (${owners.rows.map((r) => r.id).join(', ')}) but an instance has one: keep one and make the others users (UPDATE users SET role = 'user' WHERE id = '…'), then start again`,
+          );
+        // At most one owner, held by the database itself: only one of any number of racing setups commits.
+        await db.schema
+          .createIndex('users_one_owner')
+          .on('users')
+          .column('role')
+          .unique()
+          .where(sql.ref('role'), '=', 'owner')
+          .execute();
+      },
+    },
   };
 }
 

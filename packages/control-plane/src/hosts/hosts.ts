@@ -3,7 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, HostsTable } from '../db/schema.js';
 import type { User } from '../accounts/accounts.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { DomainError, notFound } from '../errors.js';
+import { AccountScope, type ListScope } from '../accounts/account-scope.js';
+import { DomainError } from '../errors.js';
 
 export type HostRow = Selectable<HostsTable>;
 const now = () => new Date().toISOString();
@@ -15,16 +16,20 @@ export interface NewEnrollment {
 }
 
 /**
- * Hosts of an account. Every query is scoped to the caller (DESIGN invariant 7): another user's host
- * is "not found", never "forbidden", so ids cannot be probed. The instance owner may read and act on
- * every host; each such access to someone else's host lands in the audit log of both accounts.
+ * Hosts of an account. Every query is scoped to the caller through AccountScope (DESIGN invariant 7):
+ * another user's host is "not found", never "forbidden", so ids cannot be probed; the owner's access
+ * to other accounts' hosts is audited.
  */
 export class Hosts {
+  private readonly scope: AccountScope;
+
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly audit: AuditLog,
+    audit: AuditLog,
     private readonly enrollmentTtlMs: number,
-  ) {}
+  ) {
+    this.scope = new AccountScope(audit);
+  }
 
   async create(user: User, name: string): Promise<{ host: HostRow; enrollment: NewEnrollment }> {
     const clean = name.trim();
@@ -102,7 +107,7 @@ export class Hosts {
     });
   }
 
-  async list(user: User, o: { all?: boolean; sourceIp?: string | null } = {}): Promise<HostRow[]> {
+  async list(user: User, o: ListScope = {}): Promise<HostRow[]> {
     return (await this.scoped(user, o)).selectAll().orderBy('created_at', 'asc').execute();
   }
 
@@ -110,44 +115,15 @@ export class Hosts {
    * The caller's hosts as a query to select columns from (the owner's `all` checked and audited):
    * the fleet view reads the small columns of every host and the large report only where it changed.
    */
-  async scoped(user: User, o: { all?: boolean; sourceIp?: string | null } = {}) {
-    let q = this.db.selectFrom('hosts');
-    if (o.all) {
-      if (user.role !== 'owner')
-        throw new DomainError(
-          'forbidden',
-          'Owner only',
-          'only the instance owner can list every account’s hosts',
-        );
-      await this.audit.record({
-        actorId: user.id,
-        action: 'owner.read-all-hosts',
-        target: null,
-        sourceIp: o.sourceIp ?? null,
-        outcome: 'ok',
-        ownerScope: user.id,
-      });
-    } else q = q.where('hosts.owner_id', '=', user.id); // qualified: callers join other tables
-    return q;
+  async scoped(user: User, o: ListScope = {}) {
+    // Qualified: callers join other tables.
+    return this.scope.list(user, 'hosts', this.db.selectFrom('hosts'), 'hosts.owner_id', o);
   }
 
   /** One host of the caller's (or, for the owner, anyone's, audited). */
   async get(user: User, id: string, sourceIp: string | null = null): Promise<HostRow> {
     const row = await this.db.selectFrom('hosts').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row || (row.owner_id !== user.id && user.role !== 'owner')) throw notFound('host', id);
-    if (row.owner_id !== user.id) {
-      for (const scope of [user.id, row.owner_id]) {
-        await this.audit.record({
-          actorId: user.id,
-          action: 'owner.read-host',
-          target: id,
-          sourceIp,
-          outcome: 'ok',
-          ownerScope: scope,
-        });
-      }
-    }
-    return row;
+    return this.scope.open(user, 'host', id, row, sourceIp);
   }
 
   /** Revokes a host: its key is no longer accepted and the caller closes its connection at once. */

@@ -9,6 +9,7 @@ import type { Tasks, TaskView } from '../tasks/tasks.js';
 import type { TaskBus, TaskNotice } from '../tasks/task-bus.js';
 import type { BundleRepository } from '../bundles/bundle-repository.js';
 import { DomainError, notFound } from '../errors.js';
+import { AccountScope, type ListScope } from '../accounts/account-scope.js';
 import {
   deployValues,
   p2pAddressOf,
@@ -34,6 +35,7 @@ const DEADLINES = { deploy: 3 * 3600, register: 600, health: 120, backup: 600, d
 export class Nodes {
   /** Bundle values a node's attachments add to its deploys (bind addresses, callback URL). */
   private bindings: (row: NodeRow) => Promise<Record<string, string>> = () => Promise.resolve({});
+  private readonly scope: AccountScope;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -42,7 +44,9 @@ export class Nodes {
     private readonly audit: AuditLog,
     private readonly bundles: BundleRepository,
     private readonly onError: (e: unknown) => void,
-  ) {}
+  ) {
+    this.scope = new AccountScope(audit);
+  }
 
   useBindings(f: (row: NodeRow) => Promise<Record<string, string>>): void {
     this.bindings = f;
@@ -123,17 +127,18 @@ export class Nodes {
     return recommendForHost(host.last_report, seedApi);
   }
 
-  async list(user: User): Promise<NodeView[]> {
-    let q = this.db.selectFrom('nodes').selectAll().orderBy('created_at', 'desc');
-    if (user.role !== 'owner') q = q.where('owner_id', '=', user.id);
-    return (await q.execute()).map(nodeView);
+  async list(user: User, o: ListScope = {}): Promise<NodeView[]> {
+    const q = await this.scope.list(user, 'nodes', this.db.selectFrom('nodes'), 'owner_id', o);
+    return (await q.selectAll().orderBy('created_at', 'desc').execute()).map(nodeView);
   }
 
+  /**
+   * One node of the caller's (or, for the owner, anyone's, audited), checked on the node itself so a
+   * refusal names nothing but the id asked for.
+   */
   async row(user: User, id: string, sourceIp: string | null = null): Promise<NodeRow> {
     const row = await this.db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('node', id);
-    await this.hosts.get(user, row.host_id, sourceIp); // ownership (and the owner's audited read)
-    return row;
+    return this.scope.open(user, 'node', id, row, sourceIp);
   }
 
   async get(user: User, id: string, sourceIp: string | null = null): Promise<NodeView> {

@@ -5,8 +5,9 @@ import { OperationError, parseOperation, type OperationName } from '@gnm/protoco
 import type { Database, TaskState, TasksTable, TaskEventsTable } from '../db/schema.js';
 import type { User } from '../accounts/accounts.js';
 import type { Hosts } from '../hosts/hosts.js';
-import { DomainError, notFound } from '../errors.js';
 import { TASK_PARAM_TYPES, refuseColdKey } from '../cold-key/refuse-cold-key.js';
+import { DomainError } from '../errors.js';
+import type { AccountScope, ListScope } from '../accounts/account-scope.js';
 import type { TaskBus } from './task-bus.js';
 import { hostPathProblems } from '../nodes/host-path-values.js';
 
@@ -100,6 +101,7 @@ export class Tasks {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly hosts: Hosts,
+    private readonly scope: AccountScope,
     private readonly bus: TaskBus,
     /** Called after a task is stored, to send it at once if its host is connected. */
     private readonly kick: (hostId: string) => void,
@@ -207,30 +209,43 @@ export class Tasks {
 
   async list(
     user: User,
-    f: { hostId?: string; state?: TaskState; limit: number; before?: string },
+    f: { hostId?: string; state?: TaskState; limit: number; before?: string } & ListScope,
   ): Promise<TaskView[]> {
-    let q = this.db.selectFrom('tasks').selectAll().where('owner_id', '=', user.id);
+    let q = await this.scope.list(user, 'tasks', this.db.selectFrom('tasks'), 'owner_id', f);
     if (f.hostId) q = q.where('host_id', '=', f.hostId);
     if (f.state) q = q.where('state', '=', f.state);
     if (f.before) q = q.where('created_at', '<', f.before);
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+    const rows = await q
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit)
+      .execute();
     return rows.map(taskView);
   }
 
-  /** One task of the caller's account (the owner may read any; reads of others' are audited via Hosts). */
+  /** One task of the caller's account (or, for the owner, anyone's, audited). */
   async get(user: User, id: string, sourceIp: string | null = null): Promise<TaskView> {
     const row = await this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row || (row.owner_id !== user.id && user.role !== 'owner')) throw notFound('task', id);
-    if (row.owner_id !== user.id) await this.hosts.get(user, row.host_id, sourceIp);
+    return taskView(await this.scope.open(user, 'task', id, row, sourceIp));
+  }
+
+  /** A task the caller has opened (with `get`), as it is now. */
+  async reload(task: TaskView): Promise<TaskView> {
+    const row = await this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
     return taskView(row);
   }
 
-  async events(user: User, id: string, afterSeq = -1): Promise<TaskEventView[]> {
-    await this.get(user, id);
+  /** The events of a task the caller has opened (with `get`, which checked and audited the access). */
+  async events(task: TaskView, afterSeq = -1): Promise<TaskEventView[]> {
     const rows = await this.db
       .selectFrom('task_events')
       .selectAll()
-      .where('task_id', '=', id)
+      .where('task_id', '=', task.id)
       .where('seq', '>', afterSeq)
       .orderBy('seq', 'asc')
       .execute();

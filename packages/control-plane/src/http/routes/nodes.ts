@@ -105,8 +105,21 @@ export function nodeRoutes(api: ZodApi, ctx: RouteContext): void {
 
   api.get(
     '/api/v1/nodes',
-    { schema: { tags: ['nodes'], response: { 200: z.object({ nodes: z.array(NodeOut) }) } } },
-    async (req) => ({ nodes: await ctx.nodes.list(await ctx.authenticate(req)) }),
+    {
+      schema: {
+        tags: ['nodes'],
+        description:
+          'Your nodes, newest first. The owner may add `scope=all` to see every account’s (audited).',
+        querystring: z.object({ scope: z.enum(['mine', 'all']).default('mine') }),
+        response: { 200: z.object({ nodes: z.array(NodeOut) }) },
+      },
+    },
+    async (req) => ({
+      nodes: await ctx.nodes.list(await ctx.authenticate(req), {
+        all: req.query.scope === 'all',
+        sourceIp: ctx.ip(req),
+      }),
+    }),
   );
 
   api.get(

@@ -109,16 +109,25 @@ export function taskRoutes(api: ZodApi, ctx: RouteContext): void {
     {
       schema: {
         tags: ['tasks'],
+        description:
+          'Your tasks, newest first. The owner may add `scope=all` to see every account’s (audited).',
         querystring: z.object({
           hostId: z.string().max(64).optional(),
           state: TaskState.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
           before: z.string().max(40).optional(),
+          scope: z.enum(['mine', 'all']).default('mine'),
         }),
         response: { 200: z.object({ tasks: z.array(TaskOut) }) },
       },
     },
-    async (req) => ({ tasks: await ctx.tasks.list(await ctx.authenticate(req), req.query) }),
+    async (req) => ({
+      tasks: await ctx.tasks.list(await ctx.authenticate(req), {
+        ...req.query,
+        all: req.query.scope === 'all',
+        sourceIp: ctx.ip(req),
+      }),
+    }),
   );
 
   api.get(
@@ -133,7 +142,7 @@ export function taskRoutes(api: ZodApi, ctx: RouteContext): void {
     async (req) => {
       const user = await ctx.authenticate(req);
       const task = await ctx.tasks.get(user, req.params.id, ctx.ip(req));
-      return { ...task, events: await ctx.tasks.events(user, req.params.id) };
+      return { ...task, events: await ctx.tasks.events(task) };
     },
   );
 
@@ -176,11 +185,11 @@ export function taskRoutes(api: ZodApi, ctx: RouteContext): void {
       };
       const unsubscribe = ctx.taskBus.subscribe((n) => (replaying ? buffered.push(n) : handle(n)));
       sse.onClose(unsubscribe);
-      for (const e of await ctx.tasks.events(user, first.id)) {
+      for (const e of await ctx.tasks.events(first)) {
         lastSeq = e.seq;
         sse.send('event', e, e.seq);
       }
-      const now: TaskView = await ctx.tasks.get(user, first.id);
+      const now: TaskView = await ctx.tasks.reload(first);
       sse.send('task', now);
       if (FINISHED.includes(now.state)) return sse.close();
       replaying = false;

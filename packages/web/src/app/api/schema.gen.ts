@@ -924,6 +924,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** @description Your tasks, newest first. The owner may add `scope=all` to see every account’s (audited). */
     get: {
       parameters: {
         query?: {
@@ -931,6 +932,7 @@ export interface paths {
           state?: 'queued' | 'sent' | 'running' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
           limit?: number;
           before?: string;
+          scope?: 'mine' | 'all';
         };
         header?: never;
         path?: never;
@@ -1594,9 +1596,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** @description Your nodes, newest first. The owner may add `scope=all` to see every account’s (audited). */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          scope?: 'mine' | 'all';
+        };
         header?: never;
         path?: never;
         cookie?: never;

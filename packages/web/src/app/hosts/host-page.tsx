@@ -16,6 +16,7 @@ import { ContainersTable } from './containers-table';
 import { Findings } from './findings';
 import { StackLogs, StackStatus, gpuSummary, parseReport, type HostReport } from './host-report';
 import { InstallPanel } from './install-panel';
+import { useUser } from '../auth/session';
 
 const HOST_POLL_MS = 5000;
 
@@ -31,12 +32,19 @@ export function HostPage() {
     [id],
     { pollMs: HOST_POLL_MS },
   );
-  const nodes = useAsync((signal) => call(api.GET('/api/v1/nodes', { signal })), [id], {
-    pollMs: HOST_POLL_MS,
-  });
+  // The owner opening another account's host reads that account's node and tasks: lists hold only
+  // the caller's objects unless asked for every account's (each such read is audited).
+  const me = useUser();
+  const scope = host.data && host.data.ownerId !== me.id ? 'all' : 'mine';
+  const nodes = useAsync(
+    (signal) => call(api.GET('/api/v1/nodes', { params: { query: { scope } }, signal })),
+    [id, scope],
+    { pollMs: HOST_POLL_MS },
+  );
   const tasks = useAsync(
-    (signal) => call(api.GET('/api/v1/tasks', { params: { query: { hostId: id, limit: 20 } }, signal })),
-    [id],
+    (signal) =>
+      call(api.GET('/api/v1/tasks', { params: { query: { hostId: id, limit: 20, scope } }, signal })),
+    [id, scope],
     { pollMs: HOST_POLL_MS },
   );
   const [enrollment, setEnrollment] = useState<Enrollment | null>(null);
