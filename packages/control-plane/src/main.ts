@@ -11,6 +11,7 @@ import { createBundleRepository } from './bundles/bundle-repository.js';
 import { BundleConfigError, bundleOptionsFromEnv } from './bundles/env-options.js';
 import { BundleRepositoryError } from './bundles/errors.js';
 import { SecretBoxError } from './secrets/secret-box.js';
+import { AgentBinary } from './agent-dist/agent-binary.js';
 
 try {
   const config = loadConfig();
@@ -35,12 +36,23 @@ try {
       error: (m) => console.error(m),
     },
   });
-  const app = await buildServer(config, database.db, { identity, tls, bundles });
+  const agentBinary = new AgentBinary({ binary: config.agentBinary, dataDir: config.dataDir });
+  const app = await buildServer(config, database.db, { identity, tls, bundles, agentBinary });
   app.addHook('onClose', async () => database.close());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void app.close().then(() => process.exit(0)));
   }
   await app.listen({ host: config.host, port: config.port });
+  // Built here, in the background, never on a request: the install routes answer 503 + Retry-After meanwhile.
+  if (agentBinary.status === 'idle') {
+    console.log('  building the agent executable for installers in the background (a few seconds)…');
+    void agentBinary.startBuild().then(() =>
+      agentBinary.get().then(
+        (a) => console.log(`agent executable ready for installers (sha256 ${a.sha256})`),
+        (e: unknown) => console.warn((e as Error).message),
+      ),
+    );
+  }
   const scheme = tls.serve ? 'https' : 'http';
   console.log(`\nGonka Node Manager control plane on ${scheme}://${config.host}:${config.port}/`);
   console.log(`  public URL (agents dial it):  ${config.publicUrl}`);
