@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --import tsx
-import fs from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { buildServer } from './server.js';
 import { DatabaseError, openDatabase } from './db/open.js';
@@ -12,10 +11,12 @@ import { BundleConfigError, bundleOptionsFromEnv } from './bundles/env-options.j
 import { BundleRepositoryError } from './bundles/errors.js';
 import { SecretBoxError } from './secrets/secret-box.js';
 import { AgentBinary } from './agent-dist/agent-binary.js';
+import { DataDirError, securePrivateDataDir } from './util/private-files.js';
 
 try {
   const config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything is read or written there: the folder 0700, its private files 0600.
+  for (const change of securePrivateDataDir(config.dataDir)) console.warn(change);
   const database = await openDatabase(config);
   const accounts = new Accounts(database.db, new AuditLog(database.db));
   const setupToken = await accounts.issueSetupToken();
@@ -85,6 +86,7 @@ try {
     e instanceof TlsConfigError ||
     e instanceof BundleConfigError ||
     e instanceof SecretBoxError ||
+    e instanceof DataDirError ||
     (e instanceof BundleRepositoryError && e.code === 'offline-key')
   ) {
     console.error(e.message);
