@@ -86,7 +86,14 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
     {
       schema: {
         tags: ['accounts'],
-        body: z.object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) }),
+        description:
+          'Change your password. Every session of the account ends (this one too: log in again) and every API token is revoked, unless keepTokens is true.',
+        body: z.object({
+          currentPassword: z.string().max(1024),
+          newPassword: z.string().max(1024),
+          /** Keep the account's API tokens (scripts keep working); by default they are revoked. */
+          keepTokens: z.boolean().default(false),
+        }),
       },
     },
     async (req, reply) => {
@@ -96,8 +103,8 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
         req.body.currentPassword,
         req.body.newPassword,
         ctx.ip(req),
+        { keepTokens: req.body.keepTokens },
       );
-      await ctx.sessions.destroyAllOf(s.user.id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send();
     },

@@ -64,6 +64,29 @@ export function tokenRoutes(api: ZodApi, ctx: RouteContext): void {
     }),
   );
 
+  api.post(
+    '/api/v1/tokens/revoke-all',
+    {
+      schema: {
+        tags: ['tokens'],
+        description:
+          'Revoke every API token of your account at once (a password change does it too, unless told to keep them).',
+        response: { 200: z.object({ revoked: z.number().int() }) },
+      },
+    },
+    async (req) => {
+      const user = await ctx.authenticate(req);
+      const revoked = await ctx.tokens.revokeAllOf(user.id);
+      await ctx.record(user, req, {
+        action: 'token.revoke-all',
+        target: user.id,
+        outcome: 'ok',
+        detail: `${revoked} API tokens revoked`,
+      });
+      return { revoked };
+    },
+  );
+
   api.delete(
     '/api/v1/tokens/:id',
     { schema: { tags: ['tokens'], params: z.object({ id: z.string().max(64) }) } },
