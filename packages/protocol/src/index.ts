@@ -6,3 +6,4 @@ export * from './enrollment.js';
 export * from './operations.js';
 export * from './pinned-tls.js';
 export * from './network-ops.js';
+export * from './printable-name.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { SESSION_COOKIE } from '../context.js';
 
@@ -25,7 +26,7 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
           'Create the owner account with the one-time setup token printed by the control plane at start.',
         body: z.object({
           setupToken: z.string().min(1).max(200),
-          email: z.string().min(3).max(254),
+          email: printableName(254),
           password: z.string().min(1).max(1024),
         }),
         response: { 201: SessionOut },

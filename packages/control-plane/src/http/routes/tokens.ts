@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { HttpProblem } from '../problem.js';
 import { TokenError } from '../../tokens/api-tokens.js';
@@ -31,7 +32,7 @@ export function tokenRoutes(api: ZodApi, ctx: RouteContext): void {
         tags: ['tokens'],
         description: 'Create an API token (shown once). Only a logged-in user can create tokens.',
         body: z.object({
-          name: z.string().max(64),
+          name: printableName(64),
           scope: z.enum(['read', 'write']),
           expiresInDays: z.number().int().min(1).max(365).default(30),
         }),
