@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import * as tar from 'tar';
 import { Repository, buildBundle, generateKey, publishBundle, writeKey, ROLES } from '@gnm/bundle';
-import { Api } from '@gnm/cli';
+import { Api, publicGet } from '@gnm/cli';
 import { peerCertificate } from '@gnm/protocol';
 import { SIM_COMPOSE, SIM_VERSIONS, ensureSimImages } from '@gnm/sim';
 import { DOCKER_BIN, REPO_ROOT, exec, joinDir, run } from '@gnm/testkit';
@@ -221,6 +221,17 @@ export async function drive(o: DriverOptions, running: Running): Promise<DriverR
     { name: hostName() },
   );
   const hostId = created.host.id;
+  // The control plane builds the agent executable in the background at start (never on a request):
+  // until it is ready the install routes answer 503, so the install command waits for it.
+  await until(
+    'the control plane built the agent executable',
+    300_000,
+    'see the control plane log for why the build failed, or set GNM_AGENT_BINARY',
+    async () =>
+      (await publicGet(api.conn.url, api.conn.tlsPin, '/agent/v1/gnm-agent-linux-x64.sha256')).status === 200
+        ? true
+        : undefined,
+  );
   startAgent(o, created.enrollment.installCommand, running);
   const host = await until(
     'the agent enrolled and reported its GPUs',

@@ -59,7 +59,7 @@ export type Config = {
   /** How often deployed nodes' health is read; 0 turns the periodic read off. */
   nodeHealthIntervalMs: number;
   enrollmentTtlMinutes: number;
-  /** A built gnm-agent executable to serve to installers; unset = built from the source tree on first request. */
+  /** A built gnm-agent executable to serve to installers; unset = built from the source tree at start (in the background). */
   agentBinary: string | undefined;
 };
 

@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --import tsx
-import fs from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { buildServer } from './server.js';
 import { DatabaseError, openDatabase } from './db/open.js';
@@ -11,10 +10,13 @@ import { createBundleRepository } from './bundles/bundle-repository.js';
 import { BundleConfigError, bundleOptionsFromEnv } from './bundles/env-options.js';
 import { BundleRepositoryError } from './bundles/errors.js';
 import { SecretBoxError } from './secrets/secret-box.js';
+import { AgentBinary } from './agent-dist/agent-binary.js';
+import { DataDirError, securePrivateDataDir } from './util/private-files.js';
 
 try {
   const config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything is read or written there: the folder 0700, its private files 0600.
+  for (const change of securePrivateDataDir(config.dataDir)) console.warn(change);
   const database = await openDatabase(config);
   const accounts = new Accounts(database.db, new AuditLog(database.db));
   const setupToken = await accounts.issueSetupToken();
@@ -35,12 +37,23 @@ try {
       error: (m) => console.error(m),
     },
   });
-  const app = await buildServer(config, database.db, { identity, tls, bundles });
+  const agentBinary = new AgentBinary({ binary: config.agentBinary, dataDir: config.dataDir });
+  const app = await buildServer(config, database.db, { identity, tls, bundles, agentBinary });
   app.addHook('onClose', async () => database.close());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void app.close().then(() => process.exit(0)));
   }
   await app.listen({ host: config.host, port: config.port });
+  // Built here, in the background, never on a request: the install routes answer 503 + Retry-After meanwhile.
+  if (agentBinary.status === 'idle') {
+    console.log('  building the agent executable for installers in the background (a few seconds)…');
+    void agentBinary.startBuild().then(() =>
+      agentBinary.get().then(
+        (a) => console.log(`agent executable ready for installers (sha256 ${a.sha256})`),
+        (e: unknown) => console.warn((e as Error).message),
+      ),
+    );
+  }
   const scheme = tls.serve ? 'https' : 'http';
   console.log(`\nGonka Node Manager control plane on ${scheme}://${config.host}:${config.port}/`);
   console.log(`  public URL (agents dial it):  ${config.publicUrl}`);
@@ -73,6 +86,7 @@ try {
     e instanceof TlsConfigError ||
     e instanceof BundleConfigError ||
     e instanceof SecretBoxError ||
+    e instanceof DataDirError ||
     (e instanceof BundleRepositoryError && e.code === 'offline-key')
   ) {
     console.error(e.message);

@@ -46,6 +46,8 @@ export interface ServerExtras {
   logStream?: { write(line: string): void };
   tls?: TlsMaterial;
   bundles?: BundleRepository;
+  /** The executable served to installers (main.ts starts its build); by default one that is never built. */
+  agentBinary?: AgentBinary;
 }
 
 /** An identity that lives only in memory: for tests that never restart the server. */
@@ -115,10 +117,12 @@ export async function buildServer(
   registerAgentDistRoutes(app, {
     publicUrl: config.publicUrl ?? 'http://127.0.0.1:8787',
     version: VERSION,
-    binary: new AgentBinary({
-      binary: config.agentBinary,
-      dataDir: config.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-data-')),
-    }),
+    binary:
+      extras.agentBinary ??
+      new AgentBinary({
+        binary: config.agentBinary,
+        dataDir: config.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnm-cp-data-')),
+      }),
   });
 
   app.get('/api/v1/status', async () => ({ status: 'ok', version: VERSION, ...BUILD_STATUS }));

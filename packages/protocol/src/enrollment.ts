@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { printableName } from './printable-name.js';
 import { AgentId, Ed25519PublicKey, Ed25519Signature } from './messages.js';
 import { publicKeyObject } from './handshake.js';
 
@@ -17,8 +18,8 @@ export const EnrollRequest = z.strictObject({
   token: EnrollmentToken,
   publicKey: Ed25519PublicKey,
   proof: Ed25519Signature,
-  agentVersion: z.string().min(1).max(64),
-  hostname: z.string().min(1).max(253),
+  agentVersion: printableName(64),
+  hostname: printableName(253),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
 

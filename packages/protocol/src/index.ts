@@ -7,3 +7,4 @@ export * from './operations.js';
 export * from './pinned-tls.js';
 export * from './network-ops.js';
 export * from './plain-transport.js';
+export * from './printable-name.js';

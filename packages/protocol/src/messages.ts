@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from './printable-name.js';
 
 /**
  * Every frame of the agent ⇄ control-plane WebSocket (DESIGN.md "Agent ⇄ control plane protocol").
@@ -24,7 +25,7 @@ export const Hello = z.strictObject({
   agentId: AgentId,
   versions: z.array(z.number().int().positive()).min(1).max(16),
   agentNonce: Nonce,
-  agentVersion: z.string().max(64),
+  agentVersion: printableName(64),
 });
 
 export const Challenge = z.strictObject({

@@ -40,7 +40,7 @@ export async function buildExecutable(
     config,
     JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }),
   );
-  // Asynchronous: the control plane builds this on its first agent download and keeps serving meanwhile.
+  // Asynchronous: the control plane builds this in the background at start and keeps serving meanwhile.
   const run = async (file: string, args: string[]) => {
     try {
       await execFileAsync(file, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });

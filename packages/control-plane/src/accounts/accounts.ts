@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database, UsersTable } from '../db/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { Sessions } from '../sessions/sessions.js';
+import { ApiTokens } from '../tokens/api-tokens.js';
 
 /** Domain errors; the HTTP layer maps them to status codes. */
 export class AccountError extends Error {
@@ -180,12 +182,18 @@ export class Accounts {
     return { id: row.id, email: row.email, role: row.role };
   }
 
+  /**
+   * Changes the password and, in the same transaction, ends every session of the account and — unless
+   * `keepTokens` — revokes every API token: someone who changes a password may fear the account was
+   * used by another, and a token made by that other would otherwise outlive the change.
+   */
   async changePassword(
     userId: string,
     current: string,
     next: string,
     sourceIp: string | null,
-  ): Promise<void> {
+    o: { keepTokens?: boolean } = {},
+  ): Promise<{ tokensRevoked: number }> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
     if (!row || !(await verifyPassword(row.password_hash, current))) {
       await this.audit.record({
@@ -200,11 +208,16 @@ export class Accounts {
     }
     const weak = passwordProblem(next);
     if (weak) throw new AccountError('weak-password', `password too weak: ${weak}`);
-    await this.db
-      .updateTable('users')
-      .set({ password_hash: await hashPassword(next), password_changed_at: now() })
-      .where('id', '=', userId)
-      .execute();
+    const hash = await hashPassword(next);
+    const tokensRevoked = await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: hash, password_changed_at: now() })
+        .where('id', '=', userId)
+        .execute();
+      await new Sessions(trx).destroyAllOf(userId);
+      return o.keepTokens ? 0 : new ApiTokens(trx).revokeAllOf(userId);
+    });
     await this.audit.record({
       actorId: userId,
       action: 'account.change-password',
@@ -212,7 +225,9 @@ export class Accounts {
       sourceIp,
       outcome: 'ok',
       ownerScope: userId,
+      detail: `every session ended; ${o.keepTokens ? 'API tokens kept (keepTokens)' : `${tokensRevoked} API tokens revoked`}`,
     });
+    return { tokensRevoked };
   }
 }
 

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider, type Dialect } from './migrations.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../util/private-files.js';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -35,8 +36,12 @@ export async function openDatabase(o: { dataDir: string; databaseUrl?: string })
     });
   } else {
     dialect = 'sqlite';
-    fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
-    const file = new SQLite(path.join(o.dataDir, 'control-plane.sqlite'));
+    ensurePrivateDir(o.dataDir);
+    const name = path.join(o.dataDir, 'control-plane.sqlite');
+    // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+    fs.closeSync(fs.openSync(name, 'a', 0o600));
+    for (const f of [name, `${name}-wal`, `${name}-shm`]) ensurePrivateFile(f);
+    const file = new SQLite(name);
     file.pragma('journal_mode = WAL');
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');

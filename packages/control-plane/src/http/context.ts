@@ -11,6 +11,13 @@ import { HttpProblem } from './problem.js';
 
 export const SESSION_COOKIE = 'gnm_session';
 
+/**
+ * Methods that change nothing (RFC 9110 §9.2.1): Fastify answers HEAD from each GET route, so a read
+ * token and a session without a CSRF token may use them as they use GET.
+ */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const isSafeMethod = (method: string): boolean => SAFE_METHODS.has(method);
+
 declare module 'fastify' {
   interface FastifyRequest {
     session?: Session;
@@ -54,7 +61,7 @@ export function routeContext(
   const requireSession = async (req: FastifyRequest): Promise<Session> => {
     const s = await sessions.lookup(req.cookies[SESSION_COOKIE]);
     if (!s) throw new HttpProblem(401, 'Not logged in', 'Log in first (POST /api/v1/session).');
-    if (req.method !== 'GET' && req.headers['x-csrf-token'] !== s.csrfToken) {
+    if (!isSafeMethod(req.method) && req.headers['x-csrf-token'] !== s.csrfToken) {
       throw new HttpProblem(
         403,
         'Missing CSRF token',
@@ -74,7 +81,7 @@ export function routeContext(
           'Invalid token',
           'The API token is unknown, revoked or expired: create a new one (POST /api/v1/tokens).',
         );
-      if (req.method !== 'GET' && t.scope !== 'write') {
+      if (!isSafeMethod(req.method) && t.scope !== 'write') {
         throw new HttpProblem(
           403,
           'Read-only token',

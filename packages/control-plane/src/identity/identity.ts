@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fingerprint, rawPublicKey } from '@gnm/protocol';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../util/private-files.js';
 
 /**
  * The control plane's Ed25519 identity (DESIGN invariant 6): made at first start, kept 0600 in the data
@@ -19,7 +20,9 @@ export interface ControlPlaneIdentity {
 export function loadOrCreateIdentity(dataDir: string): ControlPlaneIdentity {
   const file = path.join(dataDir, 'identity.key');
   let privateKey: crypto.KeyObject;
+  ensurePrivateDir(dataDir);
   if (fs.existsSync(file)) {
+    ensurePrivateFile(file);
     try {
       privateKey = crypto.createPrivateKey(fs.readFileSync(file));
     } catch (e) {
@@ -32,7 +35,6 @@ export function loadOrCreateIdentity(dataDir: string): ControlPlaneIdentity {
       throw new Error(`${file} holds a ${privateKey.asymmetricKeyType} key, an Ed25519 key is expected`);
   } else {
     privateKey = crypto.generateKeyPairSync('ed25519').privateKey;
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileAtomic(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), 0o600);
   }
   const publicKey = rawPublicKey(crypto.createPublicKey(privateKey));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkAccountPubkey } from '@gnm/gonka';
+import { printableName } from '@gnm/protocol';
 import { DomainError } from '../errors.js';
 import { refuseColdKey } from '../cold-key/refuse-cold-key.js';
 import { hostPathProblems } from './host-path-values.js';
@@ -51,7 +52,7 @@ export const Serving = z.strictObject({
 export type Serving = z.infer<typeof Serving>;
 
 export const NodeConfig = z.strictObject({
-  name: z.string().min(1).max(64),
+  name: printableName(64),
   role: z.enum(['network', 'mlnode', 'full']),
   network: z.enum(['mainnet', 'testnet', 'sim']),
   /** The network's seed node; defaults for mainnet and testnet, required for sim. */

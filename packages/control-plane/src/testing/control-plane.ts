@@ -57,7 +57,7 @@ export async function startTestControlPlane(
     reportIntervalMs?: number;
     /** The address to listen on and to print in install commands (a harness gateway); 127.0.0.1 by default. */
     listenHost?: string;
-    /** A built agent executable to serve at /agent/v1/… (else built from the sources on first request). */
+    /** A built agent executable to serve at /agent/v1/… (else none: those routes answer 503). */
     agentBinary?: string;
     /** Log at this level into `logStream` (default: silent). */
     logLevel?: 'debug' | 'info' | 'trace';

@@ -115,4 +115,10 @@ export class ApiTokens {
       .executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw new TokenError('not-found', `no token ${id} in your account`);
   }
+
+  /** Revokes every token of the user (password change, "revoke all"); returns how many there were. */
+  async revokeAllOf(userId: string): Promise<number> {
+    const r = await this.db.deleteFrom('api_tokens').where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { SESSION_COOKIE } from '../context.js';
 
@@ -28,7 +29,7 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
           'Create the owner account with the one-time setup token printed by the control plane at start.',
         body: z.object({
           setupToken: z.string().min(1).max(200),
-          email: z.string().min(3).max(254),
+          email: printableName(254),
           password: z.string().min(1).max(1024),
         }),
         response: { 201: SessionOut },
@@ -93,7 +94,14 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
       config: { coldKey: { typed: { currentPassword: 'product-secret', newPassword: 'product-secret' } } },
       schema: {
         tags: ['accounts'],
-        body: z.object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) }),
+        description:
+          'Change your password. Every session of the account ends (this one too: log in again) and every API token is revoked, unless keepTokens is true.',
+        body: z.object({
+          currentPassword: z.string().max(1024),
+          newPassword: z.string().max(1024),
+          /** Keep the account's API tokens (scripts keep working); by default they are revoked. */
+          keepTokens: z.boolean().default(false),
+        }),
       },
     },
     async (req, reply) => {
@@ -103,8 +111,8 @@ export function accountRoutes(api: ZodApi, ctx: RouteContext): void {
         req.body.currentPassword,
         req.body.newPassword,
         ctx.ip(req),
+        { keepTokens: req.body.keepTokens },
       );
-      await ctx.sessions.destroyAllOf(s.user.id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send();
     },

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import type { AgentBinary } from '../../agent-dist/agent-binary.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AgentBinaryUnavailable, type AgentBinary } from '../../agent-dist/agent-binary.js';
 import { AGENT_PATH, renderInstallScript } from '../../agent-dist/install-script.js';
+
+const RETRY_AFTER_S = 10;
 
 /**
  * What an install command downloads, without credentials (the host has none yet): the installer and
@@ -12,12 +14,20 @@ export function registerAgentDistRoutes(
   app: FastifyInstance,
   o: { publicUrl: string; binary: AgentBinary; version: string },
 ): void {
-  const unavailable = (e: unknown) => ({
-    type: 'about:blank',
-    title: 'The agent executable is not available',
-    status: 503,
-    detail: `${(e as Error).message}. Set GNM_AGENT_BINARY to a built gnm-agent (npm run agent:build), or run the control plane from the source tree.`,
-  });
+  /** 503 with what to do; while the build at start runs, Retry-After tells installers when to come back. */
+  const unavailable = (reply: FastifyReply, e: unknown) => {
+    if (!(e instanceof AgentBinaryUnavailable)) throw e;
+    if (e.reason === 'building') reply.header('retry-after', RETRY_AFTER_S);
+    return reply
+      .code(503)
+      .type('application/problem+json')
+      .send({
+        type: 'about:blank',
+        title: 'The agent executable is not available',
+        status: 503,
+        detail: `${e.message}.`,
+      });
+  };
 
   app.get('/install.sh', { schema: { hide: true } }, async (_req, reply) => {
     try {
@@ -25,7 +35,7 @@ export function registerAgentDistRoutes(
       reply.header('cache-control', 'no-store').type('text/x-shellscript; charset=utf-8');
       return renderInstallScript({ publicUrl: o.publicUrl, sha256: a.sha256, version: o.version });
     } catch (e) {
-      return reply.code(503).type('application/problem+json').send(unavailable(e));
+      return unavailable(reply, e);
     }
   });
 
@@ -50,7 +60,7 @@ export function registerAgentDistRoutes(
           .type('application/octet-stream');
         return reply.send(fs.createReadStream(a.file));
       } catch (e) {
-        return reply.code(503).type('application/problem+json').send(unavailable(e));
+        return unavailable(reply, e);
       }
     },
   );
@@ -69,7 +79,7 @@ export function registerAgentDistRoutes(
         reply.type('text/plain; charset=utf-8');
         return `${a.sha256}  gnm-agent\n`;
       } catch (e) {
-        return reply.code(503).type('application/problem+json').send(unavailable(e));
+        return unavailable(reply, e);
       }
     },
   );

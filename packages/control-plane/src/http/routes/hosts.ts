@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { hostPresence } from '../../gateway/presence.js';
 import { installCommand } from '../../hosts/install-command.js';
@@ -65,7 +66,7 @@ export function hostRoutes(api: ZodApi, ctx: RouteContext): void {
         tags: ['hosts'],
         description:
           'Add a host. Returns a one-time enrollment token (valid 1 hour by default) and the install command to run on the host.',
-        body: z.object({ name: z.string().max(63) }),
+        body: z.object({ name: printableName(63) }),
         response: { 201: z.object({ host: HostOut, enrollment: EnrollmentOut }) },
       },
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { SessionOut } from './accounts.js';
 
@@ -18,7 +19,7 @@ export function invitationRoutes(api: ZodApi, ctx: RouteContext): void {
       schema: {
         tags: ['accounts'],
         description: 'Invite a user (owner only). The token is shown once and is valid for 7 days.',
-        body: z.object({ email: z.string().max(254) }),
+        body: z.object({ email: printableName(254) }),
         response: { 201: InvitationOut.extend({ token: z.string() }) },
       },
     },

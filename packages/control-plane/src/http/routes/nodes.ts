@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { TaskOut } from './tasks.js';
 
@@ -155,7 +156,7 @@ export function nodeRoutes(api: ZodApi, ctx: RouteContext): void {
         description:
           'Deploy (or re-deploy) the node: preflight, pull, tmkms and node, the warm key on the host, model weights, the rest, health. Follow the returned task.',
         params: Id,
-        body: z.object({ acceptWarnings: z.array(z.string().max(64)).max(32).default([]) }).default({
+        body: z.object({ acceptWarnings: z.array(printableName(64)).max(32).default([]) }).default({
           acceptWarnings: [],
         }),
         response: { 202: TaskOut },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableName } from '@gnm/protocol';
 import type { RouteContext, ZodApi } from '../context.js';
 import { HttpProblem } from '../problem.js';
 import { TokenError } from '../../tokens/api-tokens.js';
@@ -31,7 +32,7 @@ export function tokenRoutes(api: ZodApi, ctx: RouteContext): void {
         tags: ['tokens'],
         description: 'Create an API token (shown once). Only a logged-in user can create tokens.',
         body: z.object({
-          name: z.string().max(64),
+          name: printableName(64),
           scope: z.enum(['read', 'write']),
           expiresInDays: z.number().int().min(1).max(365).default(30),
         }),
@@ -62,6 +63,29 @@ export function tokenRoutes(api: ZodApi, ctx: RouteContext): void {
     async (req) => ({
       tokens: await ctx.tokens.list((await ctx.authenticate(req)).id),
     }),
+  );
+
+  api.post(
+    '/api/v1/tokens/revoke-all',
+    {
+      schema: {
+        tags: ['tokens'],
+        description:
+          'Revoke every API token of your account at once (a password change does it too, unless told to keep them).',
+        response: { 200: z.object({ revoked: z.number().int() }) },
+      },
+    },
+    async (req) => {
+      const user = await ctx.authenticate(req);
+      const revoked = await ctx.tokens.revokeAllOf(user.id);
+      await ctx.record(user, req, {
+        action: 'token.revoke-all',
+        target: user.id,
+        outcome: 'ok',
+        detail: `${revoked} API tokens revoked`,
+      });
+      return { revoked };
+    },
   );
 
   api.delete(

@@ -17,6 +17,7 @@ export function TokensPage() {
   const [days, setDays] = useState('30');
   const [made, setMade] = useState<{ name: string; token: string } | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
+  const [revokingAll, setRevokingAll] = useState(false);
   const create = useSubmit(async () => {
     const t = await call(
       api.POST('/api/v1/tokens', { body: { name: name.trim(), scope, expiresInDays: Number(days) } }),
@@ -30,6 +31,11 @@ export function TokensPage() {
     setRevoking(null);
     list.reload();
   });
+  const revokeAll = useSubmit(async () => {
+    await call(api.POST('/api/v1/tokens/revoke-all'));
+    setRevokingAll(false);
+    list.reload();
+  });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     void create.run();
@@ -41,7 +47,7 @@ export function TokensPage() {
     <Page title="API tokens">
       <p>
         Tokens let the gnm command line and your scripts use the API as you. A read token cannot change
-        anything.
+        anything. Changing your password revokes every token unless you choose to keep them.
       </p>
       {made && (
         <section className="panel" aria-labelledby="made-h">
@@ -81,7 +87,7 @@ export function TokensPage() {
           Create token
         </button>
       </form>
-      <ErrorBox error={create.error ?? revoke.error} />
+      <ErrorBox error={create.error ?? revoke.error ?? revokeAll.error} />
       <ErrorBox error={list.error} onRetry={list.reload} />
       {list.loading && !list.data && <Loading what="tokens" />}
       {list.data && list.data.tokens.length === 0 && (
@@ -135,6 +141,24 @@ export function TokensPage() {
             </tbody>
           </table>
         </ScrollTable>
+      )}
+      {list.data && list.data.tokens.length > 0 && (
+        <p>
+          {revokingAll ? (
+            <>
+              <button type="button" className="danger" onClick={() => void revokeAll.run()}>
+                Yes, revoke all {list.data.tokens.length} tokens
+              </button>{' '}
+              <button type="button" onClick={() => setRevokingAll(false)}>
+                Keep them
+              </button>
+            </>
+          ) : (
+            <button type="button" onClick={() => setRevokingAll(true)}>
+              Revoke all tokens
+            </button>
+          )}
+        </p>
       )}
     </Page>
   );

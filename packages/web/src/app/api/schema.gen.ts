@@ -183,6 +183,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /** @description Change your password. Every session of the account ends (this one too: log in again) and every API token is revoked, unless keepTokens is true. */
     post: {
       parameters: {
         query?: never;
@@ -195,6 +196,8 @@ export interface paths {
           'application/json': {
             currentPassword: string;
             newPassword: string;
+            /** @default false */
+            keepTokens?: boolean;
           };
         };
       };
@@ -336,6 +339,44 @@ export interface paths {
               expiresAt: string;
               lastUsedAt: string | null;
               token: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/revoke-all': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Revoke every API token of your account at once (a password change does it too, unless told to keep them). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              revoked: number;
             };
           };
         };

@@ -6,18 +6,28 @@ import { Page } from '../ui/page';
 import { useSubmit } from '../ui/use-submit';
 import { useSession } from './session';
 
-/** Password change. The control plane ends every session of the account, so the operator logs in again. */
+/**
+ * Password change. The control plane ends every session of the account, so the operator logs in again,
+ * and revokes every API token unless the operator chooses to keep them (the page says which).
+ */
 export function PasswordPage() {
   const { signedOut } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
+  const [keepTokens, setKeepTokens] = useState(false);
   const mismatch = confirm.length > 0 && confirm !== next ? 'The two new passwords differ.' : undefined;
   const submit = useSubmit(async () => {
     await call(
-      api.POST('/api/v1/account/password', { body: { currentPassword: current, newPassword: next } }),
+      api.POST('/api/v1/account/password', {
+        body: { currentPassword: current, newPassword: next, keepTokens },
+      }),
     );
-    signedOut('Password changed. Every session of your account was ended: log in with the new password.');
+    signedOut(
+      `Password changed. Every session of your account was ended${
+        keepTokens ? ' (your API tokens were kept)' : ' and every API token revoked'
+      }: log in with the new password.`,
+    );
   });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -25,6 +35,10 @@ export function PasswordPage() {
   };
   return (
     <Page title="Change your password">
+      <p>
+        Changing the password logs you out everywhere and, unless you keep them below, revokes every API token
+        of your account: a token someone else made while they had your password stops working too.
+      </p>
       <form onSubmit={onSubmit} className="stack narrow">
         <Field
           label="Current password"
@@ -52,6 +66,12 @@ export function PasswordPage() {
           autoComplete="new-password"
           error={mismatch}
         />
+        <div className="field">
+          <label>
+            <input type="checkbox" checked={keepTokens} onChange={(e) => setKeepTokens(e.target.checked)} />{' '}
+            Keep my API tokens (scripts and the gnm CLI keep working; revoke them on the API tokens page)
+          </label>
+        </div>
         <ErrorBox error={submit.error} />
         <button type="submit" className="primary" disabled={submit.busy}>
           {submit.busy ? 'Changing…' : 'Change password'}
