@@ -2088,10 +2088,12 @@ export interface paths {
               reachability: {
                 publicUrl: {
                   ok: boolean;
+                  reason?: string;
                   detail: string;
                 };
                 p2p: {
                   ok: boolean;
+                  reason?: string;
                   detail: string;
                 };
               };
