@@ -14,6 +14,8 @@ import { DockerApi } from './compose/docker-api.js';
 import { OperationFailure } from './operations/registry.js';
 import { UnitError, renderUnit } from './install/systemd-unit.js';
 import { addKeyCommands } from './keys/cli.js';
+import { OutboundConfigError } from '@gnm/protocol/outbound';
+import { agentOutboundPolicy } from './net/outbound-policy.js';
 
 /**
  * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
@@ -69,6 +71,14 @@ program
   .addOption(stateDir)
   .addOption(stacksRoot)
   .action(async (o: { stateDir: string; stacksRoot: string }) => {
+    // A bad outbound setting stops the start, not the first net.check hours later.
+    try {
+      agentOutboundPolicy();
+    } catch (e) {
+      if (!(e instanceof OutboundConfigError)) throw e;
+      console.error(`GNM_AGENT_OUTBOUND_ALLOW: ${e.message}`);
+      process.exit(2);
+    }
     const agent = new Agent({ stateDir: o.stateDir, stacksRoot: o.stacksRoot, ...tools() });
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => agent.stop());
     await agent.run();
@@ -163,6 +173,7 @@ program
         stacksRoot: o.stacksRoot,
         httpsProxy: process.env.HTTPS_PROXY ?? process.env.https_proxy,
         noProxy: process.env.NO_PROXY ?? process.env.no_proxy,
+        outboundAllow: process.env.GNM_AGENT_OUTBOUND_ALLOW,
       });
       fs.mkdirSync(o.unitDir, { recursive: true });
       fs.writeFileSync(`${file}.tmp`, unit, { mode: 0o644 });
