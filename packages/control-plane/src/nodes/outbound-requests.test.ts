@@ -122,7 +122,11 @@ describe('outbound requests chosen by a user', () => {
   });
 
   it('a metadata address is refused even where private, loopback and link-local are allowed', async () => {
-    for (const seedApi of ['http://169.254.169.254/', 'http://169.254.169.254:80', 'http://100.100.100.200/']) {
+    for (const seedApi of [
+      'http://169.254.169.254/',
+      'http://169.254.169.254:80',
+      'http://100.100.100.200/',
+    ]) {
       const r = await recommend(lab, labHost, seedApi);
       expect(r.status, `${seedApi}: ${JSON.stringify(r.body)}`).toBe(422);
       expect(r.body.detail).toMatch(/refused-by-policy/);
