@@ -324,6 +324,7 @@ async function runMode(mode: Mode, system: SystemInfo): Promise<Record<string, u
     GNM_PORT: String(cpPort),
     GNM_LOG_LEVEL: 'warn',
     GNM_REPORT_INTERVAL_MS: String(REPORT_INTERVAL_MS),
+    GNM_OUTBOUND_ALLOW: 'loopback,private',
   };
   let publicUrl = `https://127.0.0.1:${cpPort}`;
   let terminator: Started | undefined;

@@ -461,6 +461,8 @@ async function startControlPlane(
         GNM_DATA_DIR: dataDir,
         GNM_NODE_HEALTH_INTERVAL_S: String(o.healthIntervalS ?? 3),
         GNM_LOG_LEVEL: process.env.GNM_LOG_LEVEL ?? 'info',
+        // The sim's seed and the demo hosts are on loopback and private addresses.
+        GNM_OUTBOUND_ALLOW: process.env.GNM_OUTBOUND_ALLOW ?? 'loopback,private',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

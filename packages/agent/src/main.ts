@@ -15,6 +15,8 @@ import { OperationFailure } from './operations/registry.js';
 import { UnitError, renderUnit } from './install/systemd-unit.js';
 import { addKeyCommands } from './keys/cli.js';
 import { agentPlainHttpFromEnv, PLAIN_WARNING } from './connection/transport.js';
+import { OutboundConfigError } from '@gnm/protocol/outbound';
+import { agentOutboundPolicy } from './net/outbound-policy.js';
 
 /**
  * gnm-agent: the host daemon (`run`) and the operator's local commands. Exit codes: 0 ok, 1 the
@@ -80,6 +82,14 @@ program
   .addOption(stacksRoot)
   .addOption(hostPathRoots)
   .action(async (o: { stateDir: string; stacksRoot: string; hostPathRoots?: string }) => {
+    // A bad outbound setting stops the start, not the first net.check hours later.
+    try {
+      agentOutboundPolicy();
+    } catch (e) {
+      if (!(e instanceof OutboundConfigError)) throw e;
+      console.error(`GNM_AGENT_OUTBOUND_ALLOW: ${e.message}`);
+      process.exit(2);
+    }
     const roots = o.hostPathRoots
       ?.split(/[,:]/)
       .map((r) => r.trim())
@@ -189,6 +199,7 @@ program
         stacksRoot: o.stacksRoot,
         httpsProxy: process.env.HTTPS_PROXY ?? process.env.https_proxy,
         noProxy: process.env.NO_PROXY ?? process.env.no_proxy,
+        outboundAllow: process.env.GNM_AGENT_OUTBOUND_ALLOW,
       });
       fs.mkdirSync(o.unitDir, { recursive: true });
       fs.writeFileSync(`${file}.tmp`, unit, { mode: 0o644 });

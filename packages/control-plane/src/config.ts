@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { OutboundConfigError, outboundPolicy } from '@gnm/protocol/outbound';
 
 /**
  * Control-plane configuration, from environment variables only. Every variable is documented in the
@@ -35,6 +36,7 @@ const EnvSchema = z.object({
     .min(5)
     .max(7 * 24 * 60)
     .default(60),
+  GNM_OUTBOUND_ALLOW: z.string().max(2000).default(''),
 });
 
 export type Config = {
@@ -61,6 +63,11 @@ export type Config = {
   enrollmentTtlMinutes: number;
   /** A built gnm-agent executable to serve to installers; unset = built from the source tree at start (in the background). */
   agentBinary: string | undefined;
+  /**
+   * What requests chosen by a user may reach beyond public addresses (`loopback`, `private`,
+   * `link-local`, CIDRs); metadata addresses never. Checked at start by `outboundPolicy`.
+   */
+  outboundAllow: string;
 };
 
 export class ConfigError extends Error {
@@ -93,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'GNM_DEV_PLAIN_HTTP serves plain HTTP with no TLS key to pin, so GNM_PUBLIC_URL cannot be an https:// address: give its http:// address, or, behind a TLS-terminating proxy, use GNM_BEHIND_PROXY with GNM_TLS_CERT_FILE instead of GNM_DEV_PLAIN_HTTP',
     );
   }
+  try {
+    outboundPolicy(r.data.GNM_OUTBOUND_ALLOW);
+  } catch (e) {
+    if (e instanceof OutboundConfigError) throw new ConfigError(`GNM_OUTBOUND_ALLOW: ${e.message}`);
+    throw e;
+  }
   return {
     host: r.data.GNM_HOST,
     port: r.data.GNM_PORT,
@@ -117,5 +130,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeHealthIntervalMs: r.data.GNM_NODE_HEALTH_INTERVAL_S * 1000,
     enrollmentTtlMinutes: r.data.GNM_ENROLLMENT_TTL_MINUTES,
     agentBinary: r.data.GNM_AGENT_BINARY,
+    outboundAllow: r.data.GNM_OUTBOUND_ALLOW,
   };
 }

@@ -61,6 +61,9 @@ try {
     `  database:                     ${database.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
   );
   console.log(`  identity fingerprint:         ${identity.fingerprint}`);
+  console.log(
+    `  outbound for users:           public addresses${config.outboundAllow.trim() ? ` + ${config.outboundAllow.trim()}` : ''} (GNM_OUTBOUND_ALLOW; metadata never)`,
+  );
   if (tls.mode === 'plain') {
     console.log(
       '  TLS:                          NONE (GNM_DEV_PLAIN_HTTP: development only, agents are not protected)',

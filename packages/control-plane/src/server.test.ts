@@ -31,6 +31,14 @@ describe('configuration', () => {
     });
     expect(() => loadConfig({ GNM_DEV_PLAIN_HTTP: 'yes please' })).toThrow(/GNM_DEV_PLAIN_HTTP/);
   });
+  it('opens loopback, private or link-local to user-chosen requests only by GNM_OUTBOUND_ALLOW', () => {
+    expect(loadConfig({}).outboundAllow).toBe('');
+    expect(loadConfig({ GNM_OUTBOUND_ALLOW: 'loopback,10.213.0.0/16' }).outboundAllow).toBe(
+      'loopback,10.213.0.0/16',
+    );
+    expect(() => loadConfig({ GNM_OUTBOUND_ALLOW: 'privat' })).toThrow(/GNM_OUTBOUND_ALLOW: "privat"/);
+    expect(() => loadConfig({ GNM_OUTBOUND_ALLOW: '169.254.169.254' })).toThrow(/metadata/);
+  });
   it('behind a reverse proxy, needs the https address agents dial', () => {
     expect(() => loadConfig({ GNM_BEHIND_PROXY: 'true' })).toThrow(/GNM_PUBLIC_URL/);
     expect(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { rawPublicKey, fingerprint } from '@gnm/protocol';
+import { outboundPolicy } from '@gnm/protocol/outbound';
 import type { Database } from './db/schema.js';
 import { registerApi } from './http/api.js';
 import { registerWebUi } from './http/web-ui.js';
@@ -37,6 +38,7 @@ export type ServerConfig = Pick<Config, 'logLevel'> &
       | 'trustedProxies'
       | 'dataDir'
       | 'agentBinary'
+      | 'outboundAllow'
     >
   >;
 
@@ -100,6 +102,7 @@ export async function buildServer(
       reportIntervalMs: config.reportIntervalMs,
       nodeHealthIntervalMs: config.nodeHealthIntervalMs,
       enrollmentTtlMinutes: config.enrollmentTtlMinutes,
+      outbound: outboundPolicy(config.outboundAllow),
       bundles:
         extras.bundles ??
         (await createBundleRepository(db, {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { reportIntervalMs } from '@gnm/protocol';
+import { outboundPolicy, type OutboundPolicy } from '@gnm/protocol/outbound';
 import type { Database } from './db/schema.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AccountScope } from './accounts/account-scope.js';
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   enrollmentTtlMinutes?: number;
   /** How often deployed nodes' health is read (GNM_NODE_HEALTH_INTERVAL_S); 0 = never by itself. */
   nodeHealthIntervalMs?: number;
+  /** Where requests chosen by a user may go (GNM_OUTBOUND_ALLOW); public addresses only by default. */
+  outbound?: OutboundPolicy;
   /** The bundle repository (its current root is the install command's third pin). */
   bundles: BundleRepository;
   log: {
@@ -98,7 +101,7 @@ export async function createServices(db: Kysely<Database>, o: ServiceOptions): P
   const d = dispatcher;
   const tasks = new Tasks(db, hosts, new AccountScope(audit), taskBus, (hostId) => void d.deliver(hostId));
   d.start();
-  const nodes = new Nodes(db, hosts, tasks, audit, o.bundles, onError);
+  const nodes = new Nodes(db, hosts, tasks, audit, o.bundles, onError, o.outbound ?? outboundPolicy());
   const unfollow = nodes.follow(taskBus);
   const attachments = new Attachments(db, nodes, tasks, audit, onError);
   nodes.useBindings(async (row) =>

@@ -82,6 +82,7 @@ describe('crash safety with the real agent: kill -9 the control plane during an 
         GNM_PORT: String(port),
         GNM_PUBLIC_URL: `https://${gw}:${port}`,
         GNM_LOG_LEVEL: 'warn',
+        GNM_OUTBOUND_ALLOW: 'loopback,private',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -51,4 +51,15 @@ describe('the agent’s systemd unit', () => {
       }),
     ).toThrow(/HTTPS_PROXY/);
   });
+
+  it('carries the host’s own outbound policy, checked', () => {
+    const base = { execPath: '/usr/local/bin/gnm-agent', stateDir: '/var/lib/x', stacksRoot: '/srv' };
+    expect(renderUnit({ ...base, outboundAllow: 'private, 127.0.0.1/32' })).toContain(
+      'Environment=GNM_AGENT_OUTBOUND_ALLOW=private,127.0.0.1/32\n',
+    );
+    expect(() => renderUnit({ ...base, outboundAllow: 'private\nUser=nobody' })).toThrow(
+      /GNM_AGENT_OUTBOUND_ALLOW/,
+    );
+    expect(() => renderUnit({ ...base, outboundAllow: '169.254.169.254' })).toThrow(/metadata/);
+  });
 });

@@ -1,3 +1,5 @@
+import { OutboundConfigError, outboundPolicy } from '@gnm/protocol/outbound';
+
 /**
  * The systemd unit that runs the agent (issue #6): restart always, after Docker and the network, a
  * raised open-files limit, and the hardening that does not get in the way of driving Docker. Paths are
@@ -12,6 +14,8 @@ export interface UnitOptions {
   /** HTTPS_PROXY / NO_PROXY of the host, when it has them. */
   httpsProxy?: string;
   noProxy?: string;
+  /** GNM_AGENT_OUTBOUND_ALLOW given at install: this host's own outbound policy for user targets. */
+  outboundAllow?: string;
 }
 
 export class UnitError extends Error {
@@ -35,6 +39,16 @@ function checkValue(name: string, v: string): string {
   return v;
 }
 
+function checkOutbound(v: string): string {
+  try {
+    outboundPolicy(v);
+  } catch (e) {
+    if (e instanceof OutboundConfigError) throw new UnitError(`GNM_AGENT_OUTBOUND_ALLOW: ${e.message}`);
+    throw e;
+  }
+  return v.replace(/\s+/g, '');
+}
+
 export function renderUnit(o: UnitOptions): string {
   const exec = checkPath('the agent executable', o.execPath);
   const state = checkPath('--state-dir', o.stateDir);
@@ -42,6 +56,9 @@ export function renderUnit(o: UnitOptions): string {
   const env = [
     o.httpsProxy ? `Environment=HTTPS_PROXY=${checkValue('HTTPS_PROXY', o.httpsProxy)}` : null,
     o.noProxy ? `Environment=NO_PROXY=${checkValue('NO_PROXY', o.noProxy)}` : null,
+    o.outboundAllow !== undefined
+      ? `Environment=GNM_AGENT_OUTBOUND_ALLOW=${checkValue('GNM_AGENT_OUTBOUND_ALLOW', checkOutbound(o.outboundAllow))}`
+      : null,
   ].filter((l): l is string => l !== null);
   return `# Written by the Gonka Node Manager installer. Reinstalling replaces this file.
 [Unit]

@@ -1,13 +1,23 @@
-import http from 'node:http';
 import net from 'node:net';
 import type { z } from 'zod';
 import type { ConnectivityCheck } from '@gnm/protocol';
+import {
+  connectTcpForUser,
+  fetchForUser,
+  statusClassOf,
+  toOutboundError,
+  type OutboundError,
+  type OutboundPolicy,
+} from '@gnm/protocol/outbound';
 import type { OperationContext } from '../operations/registry.js';
+import { agentOutboundPolicy } from './outbound-policy.js';
 
 /**
  * net.check: connectivity from this host, the way the Gonka services will dial — a TCP connect, or a
  * GET of one of the fixed Gonka paths — each with a sentence saying what failed and what it usually
- * means. The agent dials only what the closed schema allows (no free URL, no body, no redirect).
+ * means. The agent dials only what the closed schema allows (no free URL, no body, no redirect), and
+ * only where this host's outbound policy lets it (GNM_AGENT_OUTBOUND_ALLOW): the targets come from the
+ * control plane, so the answer is a fixed class, never what the far side said.
  */
 type Check = z.infer<typeof ConnectivityCheck>;
 
@@ -17,8 +27,11 @@ export interface CheckResult {
   ok: boolean;
   ms: number;
   status: number | null;
-  /** The error class: refused (nothing listens), unreachable (no route or a firewall rejects), timeout, http. */
-  failure: 'refused' | 'unreachable' | 'timeout' | 'http' | 'other' | null;
+  /**
+   * The error class: refused (nothing listens), unreachable (no route or a firewall rejects),
+   * timeout, http (an error status), policy (this host's outbound policy refuses the address).
+   */
+  failure: 'refused' | 'unreachable' | 'timeout' | 'http' | 'policy' | 'other' | null;
   detail: string;
 }
 
@@ -28,12 +41,17 @@ export async function runChecks(
   p: { checks: Check[] },
   ctx: OperationContext,
 ): Promise<{ results: CheckResult[]; ok: boolean }> {
-  const results = await Promise.all(p.checks.map((c) => runCheck(c, ctx.signal)));
+  const policy = agentOutboundPolicy();
+  const results = await Promise.all(p.checks.map((c) => runCheck(c, ctx.signal, policy)));
   for (const r of results) ctx.emit({ log: `${r.ok ? 'ok' : 'FAIL'} ${r.id} ${r.target}: ${r.detail}` });
   return { results, ok: results.every((r) => r.ok) };
 }
 
-export function runCheck(c: Check, signal: AbortSignal): Promise<CheckResult> {
+export async function runCheck(
+  c: Check,
+  signal: AbortSignal,
+  policy: OutboundPolicy = agentOutboundPolicy(),
+): Promise<CheckResult> {
   const host = net.isIP(c.host) === 6 ? `[${c.host}]` : c.host;
   const target = c.kind === 'http' ? `http://${host}:${c.port}${c.path ?? '/'}` : `${host}:${c.port}`;
   const started = Date.now();
@@ -43,46 +61,41 @@ export function runCheck(c: Check, signal: AbortSignal): Promise<CheckResult> {
     ms: Date.now() - started,
     ...r,
   });
-  return new Promise((resolve) => {
-    const fail = (e: NodeJS.ErrnoException) =>
-      resolve(done({ ok: false, status: null, ...classify(e, target) }));
+  try {
     if (c.kind === 'tcp') {
-      const s = net.connect({ host: c.host, port: c.port, timeout: TIMEOUT_MS, signal });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(done({ ok: true, status: null, failure: null, detail: 'TCP connect ok' }));
-      });
-      s.once('timeout', () => {
-        s.destroy();
-        fail(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
-      });
-      s.once('error', fail);
-      return;
+      await connectTcpForUser(c.host, c.port, policy, { timeoutMs: TIMEOUT_MS, signal });
+      return done({ ok: true, status: null, failure: null, detail: 'TCP connect ok' });
     }
-    const req = http.get(
+    const res = await fetchForUser(
       target,
-      { timeout: TIMEOUT_MS, signal, headers: { accept: 'application/json' } },
-      (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        resolve(
-          status >= 200 && status < 300
-            ? done({ ok: true, status, failure: null, detail: `answered ${status}` })
-            : done({
-                ok: false,
-                status,
-                failure: 'http',
-                detail: `answered ${status}: the service is reached but not ready (see its logs)`,
-              }),
-        );
-      },
+      { timeoutMs: TIMEOUT_MS, signal, maxRedirects: 0, headers: { accept: 'application/json' } },
+      policy,
     );
-    req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.once('error', fail);
-  });
+    const status = res.status;
+    return status >= 200 && status < 300
+      ? done({ ok: true, status, failure: null, detail: `answered ${status}` })
+      : done({
+          ok: false,
+          status,
+          failure: 'http',
+          detail: `answered ${statusClassOf(status)}: the service is reached but not ready (see its logs)`,
+        });
+  } catch (e) {
+    return done({ ok: false, status: null, ...classify(toOutboundError(e), target) });
+  }
 }
 
-function classify(e: NodeJS.ErrnoException, target: string): Pick<CheckResult, 'failure' | 'detail'> {
+function classify(e: OutboundError, target: string): Pick<CheckResult, 'failure' | 'detail'> {
+  if (e.reason === 'refused-by-policy')
+    return {
+      failure: 'policy',
+      detail: `not dialled: this host's outbound policy refuses the address (metadata addresses always; loopback and link-local unless GNM_AGENT_OUTBOUND_ALLOW lists them)`,
+    };
+  if (e.reason === 'timeout')
+    return {
+      failure: 'timeout',
+      detail: `no answer within ${TIMEOUT_MS / 1000} s: a firewall drops it, the address is wrong, or the host is down`,
+    };
   switch (e.code) {
     case 'ECONNREFUSED':
       return {
@@ -95,12 +108,7 @@ function classify(e: NodeJS.ErrnoException, target: string): Pick<CheckResult, '
         failure: 'unreachable',
         detail: `unreachable (${e.code}): no route to the address, or a firewall on the way rejects it`,
       };
-    case 'ETIMEDOUT':
-      return {
-        failure: 'timeout',
-        detail: `no answer within ${TIMEOUT_MS / 1000} s: a firewall drops it, the address is wrong, or the host is down`,
-      };
     default:
-      return { failure: 'other', detail: `${e.code ?? 'error'}: ${e.message}` };
+      return { failure: 'other', detail: `${e.label}: ${e.message}` };
   }
 }

@@ -12,7 +12,11 @@ import { composeFor } from '../stack/stack-context.js';
 import type { DeployResult } from './results.js';
 import { ensureWarmKey, type WarmKey } from './warm-key.js';
 import { containerAddress, containerJson, waitFor } from './container-http.js';
+import { outboundPolicy } from '@gnm/protocol/outbound';
 import { runCheck } from '../net/connectivity.js';
+
+/** Where this host's own containers are (Docker's networks): checked directly, not as a user's target. */
+const OWN_CONTAINERS = outboundPolicy('loopback,private,link-local');
 
 export type DeployParams = z.infer<(typeof OPERATIONS)['node.deploy']>;
 
@@ -91,7 +95,8 @@ export async function deployNode(
     ctx.emit({ log: 'waiting for the proxy (the API on the host port)' });
     await waitFor(ctx, RPC_WAIT_MS, 'the proxy did not accept connections on port 80', async () => {
       const host = await containerAddress(docker, 'proxy', ctx.signal);
-      const r = await runCheck({ id: 'proxy', kind: 'tcp', host, port: 80 }, ctx.signal);
+      // The address is Docker's, not a user's: the host's own policy for user targets does not apply.
+      const r = await runCheck({ id: 'proxy', kind: 'tcp', host, port: 80 }, ctx.signal, OWN_CONTAINERS);
       if (!r.ok) throw new Error(r.detail);
     });
     await followSync(ctx, docker, String(p.values.SEED_NODE_RPC_URL ?? ''));
@@ -196,6 +201,6 @@ async function followSync(ctx: OperationContext, docker: DockerApi, seedRpc: str
 }
 
 async function fetchJson(url: string, signal: AbortSignal): Promise<unknown> {
-  const { getJson } = await import('./container-http.js');
-  return getJson(url, signal);
+  const { seedJson } = await import('../net/seed-json.js');
+  return seedJson(url, signal);
 }

@@ -9,7 +9,8 @@ import type { OperationContext } from '../operations/registry.js';
 import type { StackDeps } from '../stack/stack-context.js';
 import { DockerApi } from '../compose/docker-api.js';
 import { keptRelease, releaseEnv } from '../stack/release-record.js';
-import { containerJson, getJson } from './container-http.js';
+import { containerJson } from './container-http.js';
+import { seedJson } from '../net/seed-json.js';
 
 /** The ML node service of the official files, and the hosts a node-config entry names it by. */
 const MLNODE = 'mlnode-308';
@@ -64,7 +65,7 @@ export async function readNodeHealth(ctx: OperationContext, d: StackDeps): Promi
           parsed(
             cometbft.CometStatus,
             'the seed RPC',
-            await getJson(`${env.SEED_NODE_RPC_URL?.replace(/\/?$/, '/')}status`, ctx.signal),
+            await seedJson(`${env.SEED_NODE_RPC_URL?.replace(/\/?$/, '/')}status`, ctx.signal),
           ),
         )
       : null,

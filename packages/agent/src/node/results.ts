@@ -139,7 +139,7 @@ export const NetCheckResult = z.object({
       ok: z.boolean(),
       ms: z.number(),
       status: z.number().nullable(),
-      failure: z.enum(['refused', 'unreachable', 'timeout', 'http', 'other']).nullable(),
+      failure: z.enum(['refused', 'unreachable', 'timeout', 'http', 'policy', 'other']).nullable(),
       detail: z.string(),
     }),
   ),

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import type { OutboundPolicy } from '@gnm/protocol/outbound';
 import { NodeHealthFacts, rollupHealth } from '@gnm/gonka';
 import type { Database, NodesTable } from '../db/schema.js';
 import type { User } from '../accounts/accounts.js';
@@ -44,6 +45,8 @@ export class Nodes {
     private readonly audit: AuditLog,
     private readonly bundles: BundleRepository,
     private readonly onError: (e: unknown) => void,
+    /** Where the requests a user's values choose may go (the seed API, the public address). */
+    private readonly outbound: OutboundPolicy,
   ) {
     this.scope = new AccountScope(audit);
   }
@@ -72,7 +75,9 @@ export class Nodes {
     if (host.state === 'revoked') throw new DomainError('conflict', 'Host revoked', 'this host is revoked');
     // An ML node without a model takes the recommender's proposal for this host's GPUs.
     if (config.role !== 'network' && !config.serving)
-      config.serving = servingOf(await recommendForHost(host.last_report, seedOf(config).apiUrl));
+      config.serving = servingOf(
+        await recommendForHost(host.last_report, seedOf(config).apiUrl, this.outbound),
+      );
     const existing = await this.db
       .selectFrom('nodes')
       .select('id')
@@ -124,7 +129,7 @@ export class Nodes {
     const seedApi =
       q.seedApi ??
       seedOf({ network: q.network } as NodeConfig).apiUrl; /* mainnet default; sim/testnet need seedApi */
-    return recommendForHost(host.last_report, seedApi);
+    return recommendForHost(host.last_report, seedApi, this.outbound);
   }
 
   async list(user: User, o: ListScope = {}): Promise<NodeView[]> {
@@ -262,7 +267,7 @@ export class Nodes {
         'deploy the node first (gnm node deploy), then register it',
       );
     const c = this.config(row);
-    const reach = await checkReachable(publicUrlOf(c), p2pAddressOf(c));
+    const reach = await checkReachable(publicUrlOf(c), p2pAddressOf(c), this.outbound);
     if (!reach.publicUrl.ok || !reach.p2p.ok)
       throw new DomainError(
         'conflict',

@@ -1,4 +1,5 @@
 import type { Recommendation } from '@gnm/gonka/recommender';
+import { describeOutbound, fetchForUser, type OutboundPolicy } from '@gnm/protocol/outbound';
 import { DomainError } from '../errors.js';
 import type { Serving } from './node-config.js';
 
@@ -15,11 +16,13 @@ export type HostRecommendation = Recommendation & {
 /**
  * The serving configuration proposed for a host: its probed GPUs against the models the chain allows
  * now, read live from the network's public API (the seed), with the bundle's list as the fallback
- * when the network does not answer (and the reason shown).
+ * when the network does not answer (and a fixed reason shown). The seed URL may be the user's: it is
+ * read under the outbound policy, and an address the policy refuses is an error, not a fallback.
  */
 export async function recommendForHost(
   lastReport: string | null,
   seedApiUrl: string,
+  outbound: OutboundPolicy,
 ): Promise<HostRecommendation> {
   const report = lastReport ? (JSON.parse(lastReport) as { probe?: ProbeGpus }) : null;
   const probe = report?.probe;
@@ -30,7 +33,16 @@ export async function recommendForHost(
       'the host has not reported its GPUs yet: wait for its agent to connect (or run host.probe), then ask again',
     );
   const { fetchAllowedModels, recommendServing } = await import('@gnm/gonka/recommender');
-  const allowed = await fetchAllowedModels(seedApiUrl, { timeoutMs: 5000 });
+  const allowed = await fetchAllowedModels(seedApiUrl, {
+    timeoutMs: 5000,
+    fetchImpl: (url, init) => fetchForUser(url, { ...init, timeoutMs: 5000 }, outbound),
+  });
+  if (allowed.fallbackReason === 'refused-by-policy')
+    throw new DomainError(
+      'invalid',
+      'Seed address refused',
+      `the seed API was not asked: refused-by-policy — ${describeOutbound('refused-by-policy')}`,
+    );
   const rec = recommendServing({
     gpus: probe.gpus,
     ...(probe.nvlink ? { nvlink: probe.nvlink.allPairsNvlink } : {}),

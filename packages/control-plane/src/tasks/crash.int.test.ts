@@ -45,7 +45,13 @@ describe('crash safety: kill -9 the control plane mid-task (SQLite, real process
 
   const start = async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, GNM_DATA_DIR: dataDir, GNM_PORT: String(port), GNM_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        GNM_DATA_DIR: dataDir,
+        GNM_PORT: String(port),
+        GNM_LOG_LEVEL: 'warn',
+        GNM_OUTBOUND_ALLOW: 'loopback,private',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

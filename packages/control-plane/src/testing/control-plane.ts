@@ -38,6 +38,9 @@ export interface TestControlPlane {
   close(): Promise<void>;
 }
 
+/** What a test or demo control plane lets user-chosen requests reach: the harness's addresses. */
+export const TEST_OUTBOUND_ALLOW = 'loopback,private';
+
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const srv = net.createServer().listen(0, '127.0.0.1', () => {
@@ -64,6 +67,11 @@ export async function startTestControlPlane(
     logStream?: { write(line: string): void };
     /** How often deployed nodes' health is read (default: the server's 60 s). */
     nodeHealthIntervalMs?: number;
+    /**
+     * GNM_OUTBOUND_ALLOW: the harness's hosts, sims and test servers live on loopback and private
+     * addresses, so tests open those by default (`''` for the production default).
+     */
+    outboundAllow?: string;
   } = {},
 ): Promise<TestControlPlane> {
   const db = await freshDatabase(dialect);
@@ -81,6 +89,7 @@ export async function startTestControlPlane(
       reportIntervalMs: o.reportIntervalMs,
       agentBinary: o.agentBinary,
       dataDir,
+      outboundAllow: o.outboundAllow ?? TEST_OUTBOUND_ALLOW,
     },
     db.db,
     { identity, tls, ...(o.logStream ? { logStream: o.logStream } : {}) },

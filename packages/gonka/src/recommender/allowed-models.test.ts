@@ -48,8 +48,8 @@ describe('allowedModelsFrom', () => {
 });
 
 describe('fetchAllowedModels', () => {
-  const answer = (status: number, json: unknown): typeof fetch =>
-    (async () => new Response(JSON.stringify(json), { status })) as typeof fetch;
+  const answer = (status: number, json: unknown) => () =>
+    Promise.resolve(new Response(JSON.stringify(json), { status }));
 
   it('reads the live list', async () => {
     const r = await fetchAllowedModels('http://seed:8000/', { fetchImpl: answer(200, body) });
@@ -57,22 +57,27 @@ describe('fetchAllowedModels', () => {
     expect(r.models.map((m) => m.id)).toEqual(['moonshotai/Kimi-K2.6', 'MiniMaxAI/MiniMax-M2.7']);
   });
 
-  it('falls back to the bundle’s list with the reason', async () => {
+  it('falls back to the bundle’s list with a fixed reason, never what the far side said', async () => {
     const down = await fetchAllowedModels('http://seed:8000', { fetchImpl: answer(503, {}) });
     expect(down).toEqual({
       source: 'bundle',
       models: BUNDLE_FALLBACK_MODELS.map((id) => ({ id })),
-      fallbackReason: 'http://seed:8000/v1/models answered HTTP 503',
+      fallbackReason: 'http-status 5xx',
     });
     const odd = await fetchAllowedModels('http://seed:8000', {
       fetchImpl: answer(200, { unexpected: true }),
       bundleModels: ['x/y'],
     });
     expect(odd.models).toEqual([{ id: 'x/y' }]);
-    expect(odd.fallbackReason).toMatch(/not a \/v1\/models answer/);
+    expect(odd.fallbackReason).toBe('bad-answer');
+    const labelled = await fetchAllowedModels('http://seed:8000', {
+      fetchImpl: () =>
+        Promise.reject(Object.assign(new Error('secret body'), { label: 'refused-by-policy' })),
+    });
+    expect(labelled.fallbackReason).toBe('refused-by-policy');
     const refused = await fetchAllowedModels('http://127.0.0.1:1', { timeoutMs: 2000 });
     expect(refused.source).toBe('bundle');
-    expect(refused.fallbackReason).toMatch(/^http:\/\/127\.0\.0\.1:1\/v1\/models: /);
+    expect(refused.fallbackReason).toBe('connect-failed');
   });
 });
 

@@ -77,20 +77,36 @@ export const BUNDLE_FALLBACK_MODELS: readonly string[] = [
 export interface AllowedModelsResult {
   models: AllowedModel[];
   source: 'live' | 'bundle';
-  /** Why the bundle's list was used (unreachable network, unexpected answer). */
+  /**
+   * Why the bundle's list was used, from a fixed list (`timeout`, `connect-failed`, `http-status 5xx`,
+   * `bad-answer`…): never the far side's body or error text, which a user-chosen URL could aim at
+   * anything.
+   */
   fallbackReason?: string;
+}
+
+/** A fixed failure label: an error's own `label` when it is one (the outbound policy's), else a class. */
+function failureLabel(e: unknown): string {
+  const label = (e as { label?: unknown } | null)?.label;
+  if (typeof label === 'string' && /^[a-z]+(-[a-z]+)*( [1-5]xx)?$/.test(label)) return label;
+  const name = (e as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'connect-failed';
 }
 
 /**
  * Reads the allowed models from a Gonka public API (a seed node, or the node's own proxy), falling back
- * to `bundleModels` with the reason when the call fails or the answer is not understood.
+ * to `bundleModels` with a fixed reason when the call fails or the answer is not understood. A caller
+ * reaching a URL a user chose passes the outbound policy's fetch as `fetchImpl`.
  */
 export async function fetchAllowedModels(
   apiBaseUrl: string,
   opts: {
     bundleModels?: readonly (string | AllowedModel)[];
     timeoutMs?: number;
-    fetchImpl?: typeof fetch;
+    fetchImpl?: (
+      url: string,
+      init: { signal: AbortSignal; headers: Record<string, string> },
+    ) => Promise<Response>;
   } = {},
 ): Promise<AllowedModelsResult> {
   const fallback = (why: string): AllowedModelsResult => ({
@@ -99,16 +115,21 @@ export async function fetchAllowedModels(
     fallbackReason: why,
   });
   const url = `${apiBaseUrl.replace(/\/+$/, '')}/v1/models`;
+  let res: Response;
   try {
-    const res = await (opts.fetchImpl ?? fetch)(url, {
+    res = await (opts.fetchImpl ?? fetch)(url, {
       signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       headers: { accept: 'application/json' },
     });
-    if (!res.ok) return fallback(`${url} answered HTTP ${res.status}`);
+  } catch (e) {
+    return fallback(failureLabel(e));
+  }
+  if (!res.ok) return fallback(`http-status ${Math.min(5, Math.max(1, Math.floor(res.status / 100)))}xx`);
+  try {
     // An empty live list stays empty: proposing the bundle's models then would serve what the chain
     // does not allow.
     return { models: allowedModelsFrom(await res.json()), source: 'live' };
-  } catch (e) {
-    return fallback(`${url}: ${(e as Error).message}`);
+  } catch {
+    return fallback('bad-answer');
   }
 }

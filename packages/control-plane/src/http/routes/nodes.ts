@@ -45,7 +45,12 @@ const NodeOut = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-const Check = z.object({ ok: z.boolean(), detail: z.string() });
+const Check = z.object({
+  ok: z.boolean(),
+  /** Why not, from a fixed list (refused-by-policy, dns-failed, connect-failed, timeout, tls-failed, http-status Nxx, bad-answer). */
+  reason: z.string().optional(),
+  detail: z.string(),
+});
 
 /**
  * Gonka nodes: configure one per host, deploy it (the ordered bring-up on the agent), register it

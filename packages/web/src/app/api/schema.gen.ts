@@ -2134,10 +2134,12 @@ export interface paths {
               reachability: {
                 publicUrl: {
                   ok: boolean;
+                  reason?: string;
                   detail: string;
                 };
                 p2p: {
                   ok: boolean;
+                  reason?: string;
                   detail: string;
                 };
               };
