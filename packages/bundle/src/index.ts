@@ -3,6 +3,7 @@ export { BundleManifest, ManifestSource, readManifestSource, type Role } from '.
 export { ParamSpec, ParamKind, ParamError, checkValue, checkHost, NodeConfigValue } from './params.js';
 export {
   renderRelease,
+  compareVersions,
   releaseFor,
   resolveValues,
   composeFilesFor,
@@ -17,7 +18,7 @@ export { Repository, assertTargetPath, DEFAULT_EXPIRY_DAYS } from './tuf/repo.js
 export { generateKey, readKeys, writeKey, ROLES, type SigningKey, type RoleName } from './tuf/keys.js';
 export {
   fetchVerified,
-  openRepository,
+  withTrustedRepository,
   ensureTrustedRoot,
   BundleVerificationError,
   LIMITS,
