@@ -6,7 +6,7 @@ import { sharedPool } from '@gnm/testkit/vitest';
 import { pushSimImages, startSeed } from '@gnm/sim/testing';
 import { startTestControlPlane, type TestControlPlane } from '@gnm/control-plane/testing';
 import { Release, cleanupTuf, signSnapshotAndTimestamp } from '@gnm/control-plane/testing/tuf-release';
-import { agentExecutable, installSimNvidiaSmi, resetAgentHost, simBundles, tmp } from './fixtures.js';
+import { agentExecutable, installSimNvidiaSmi, simBundles, tmp } from './fixtures.js';
 
 /**
  * The agent's TUF checks, on a harness host, against a control plane that turned hostile. The
@@ -169,7 +169,6 @@ describe('TUF on the agent: a hostile control plane cannot roll back, freeze or 
   };
 
   beforeAll(async () => {
-    await resetAgentHost(host);
     const [, pushed] = await Promise.all([agentExecutable(), pushSimImages(pool)]);
     const [images, other] = pushed;
     if (!images || !other) throw new Error('no sim images');
@@ -220,10 +219,21 @@ describe('TUF on the agent: a hostile control plane cannot roll back, freeze or 
   });
 
   afterAll(async () => {
-    await resetAgentHost(host).catch(() => undefined);
+    // By its pid: the harness hosts share one PID namespace, so a kill by name would reach other runs' agents.
+    await stopAgent().catch(() => undefined);
     agent?.kill('SIGKILL');
+    await host.exec('docker', ['compose', '--project-name', 'join', 'down', '--remove-orphans', '--volumes']);
     await host.exec('docker', ['rm', '-f', 'sim-seed']);
-    await host.exec('rm', ['-rf', '/srv/gnm', '/srv/gnm-hf']);
+    await host.exec('rm', [
+      '-rf',
+      STATE,
+      '/srv/gnm',
+      '/srv/gnm-hf',
+      '/usr/local/bin/gnm-agent',
+      '/usr/local/bin/nvidia-smi',
+      '/usr/local/lib/gnm-sim',
+      '/etc/gnm-sim',
+    ]);
     await cp?.close();
     cleanupTuf();
     fs.rmSync(tmp, { recursive: true, force: true });
