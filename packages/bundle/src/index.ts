@@ -19,6 +19,7 @@ export {
 export { valueMountSources, type MountSource } from './mount-sources.js';
 export {
   renderRelease,
+  compareVersions,
   releaseFor,
   resolveValues,
   composeFilesFor,
@@ -33,7 +34,7 @@ export { Repository, assertTargetPath, DEFAULT_EXPIRY_DAYS } from './tuf/repo.js
 export { generateKey, readKeys, writeKey, ROLES, type SigningKey, type RoleName } from './tuf/keys.js';
 export {
   fetchVerified,
-  openRepository,
+  withTrustedRepository,
   ensureTrustedRoot,
   BundleVerificationError,
   LIMITS,

@@ -437,10 +437,27 @@ describe('deploy a Gonka node end to end (sim)', () => {
     });
   });
 
-  it('no secret made on the host reaches the control plane, its log, the agent’s log, a task or a command line', async () => {
+  it('no secret made on the host (the api’s ML worker key included) reaches the control plane, its log, the agent’s log, a task or a command line', async () => {
     const mnemonic = (await host.readFile(`${STATE}/secrets/WARM_KEY_MNEMONIC`)).trim();
     expect(mnemonic.split(/\s+/).length).toBeGreaterThanOrEqual(12);
-    const secrets = { marker, mnemonic, mnemonicWords: mnemonic.split(/\s+/).slice(0, 6).join(' ') };
+    // The ML worker's private key, as the api serves it (unsanitised) in its admin config.
+    const config = await host.dockerExec([
+      'exec',
+      'api',
+      'curl',
+      '-f',
+      'http://127.0.0.1:9200/admin/v1/config',
+    ]);
+    expect(config.exitCode, config.stderr).toBe(0);
+    const workerPrivate = (JSON.parse(config.stdout) as { ml_node_key_config?: { worker_private?: string } })
+      .ml_node_key_config?.worker_private;
+    expect(workerPrivate?.length).toBeGreaterThan(40);
+    const secrets = {
+      marker,
+      mnemonic,
+      mnemonicWords: mnemonic.split(/\s+/).slice(0, 6).join(' '),
+      workerPrivate: workerPrivate ?? '',
+    };
     const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
       cp.db.db,
     );

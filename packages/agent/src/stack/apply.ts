@@ -12,6 +12,8 @@ import {
 } from '@gnm/bundle';
 import type { OPERATIONS } from '@gnm/protocol';
 import { PinnedFetcher } from '../bundles/pinned-fetcher.js';
+import { bundleRefusal } from '../bundles/refusal.js';
+import { refuseOlderRelease } from './older-release.js';
 import { OperationFailure, type OperationContext } from '../operations/registry.js';
 import { COLD_KEY_REFUSED, coldKeyRefusal, valueTypes } from '../operations/cold-key-check.js';
 import { SecretStore } from './secret-store.js';
@@ -46,6 +48,7 @@ export async function applyStack(
 ): Promise<StackResult> {
   const layout = new StackLayout(d.stacksRoot);
   const previous = layout.current() ?? null;
+  refuseOlderRelease(d.stacksRoot, p.version);
   ctx.emit({ progress: { phase: 'verify' }, log: `fetching and verifying bundle ${p.bundle} ${p.version}` });
   const work = path.join(d.stateDir, 'bundles', `${opId}`);
   try {
@@ -173,16 +176,8 @@ async function verifiedBundle(
     return got;
   } catch (e) {
     if (e instanceof OperationFailure) throw e;
-    if (e instanceof BundleVerificationError && e.code === 'unreachable')
-      throw new OperationFailure(
-        'bundle-unavailable',
-        `${e.message}; nothing was changed on this host: apply again once the control plane answers`,
-      );
     if (e instanceof BundleVerificationError)
-      throw new OperationFailure(
-        'bundle-refused',
-        `the bundle was refused: ${e.message}; nothing was changed on this host`,
-      );
+      throw bundleRefusal(e, new StackLayout(d.stacksRoot).current() ?? null);
     throw new OperationFailure(
       'bundle-unavailable',
       `bundle ${p.bundle} ${p.version} could not be fetched from the control plane: ${(e as Error).message}`,

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Updater, type Fetcher } from 'tuf-js';
+import { z } from 'zod';
+import { writeFileAtomic } from '../layout.js';
 import { assertTargetPath } from './repo.js';
 
 /** Why a bundle was refused; each has its own code and a sentence saying what it means. */
@@ -36,43 +38,61 @@ export const LIMITS = {
   targetMaxLength: 64 * 1024 * 1024,
 };
 
-/** Maps tuf-js's errors (not exported by name) to our distinct, explained failures. */
+/**
+ * Maps tuf-js's errors (not exported by name) to our distinct, explained failures. tuf-js wraps what
+ * goes wrong while it loads snapshot or targets metadata in a plain error ("Unable to load snapshot
+ * metadata error Error: …"), so the cause is read from the message, innermost first: a rolled-back
+ * targets version must read as a rollback, not as a changed file.
+ */
 function classify(e: unknown): BundleVerificationError {
   if (e instanceof BundleVerificationError) return e;
-  const err = e as Error;
-  const kind = err.constructor?.name ?? '';
-  const msg = err.message ?? String(e);
+  const err = e instanceof Error ? e : new Error(String(e));
+  const kind = err.constructor.name;
+  const msg = err.message;
+  const inner = msg.replace(/^Unable to load (snapshot metadata|targets) error (\w*Error: )?/, '');
+  const loading = /^Unable to load snapshot metadata/.test(msg)
+    ? 'snapshot'
+    : /^Unable to load targets/.test(msg)
+      ? 'targets'
+      : null;
   if (kind === 'UnsignedMetadataError' || /signature|threshold|signed by \d+\/\d+ keys/i.test(msg)) {
     return new BundleVerificationError(
       'bad-signature',
-      `refused: metadata is not signed by enough trusted keys (${msg})`,
+      `metadata is not signed by enough trusted keys (${inner})`,
     );
   }
-  if (kind === 'ExpiredMetadataError') {
+  if (kind === 'ExpiredMetadataError' || /\bis expired\b/.test(inner)) {
     return new BundleVerificationError(
       'expired',
-      `refused: ${msg} — the repository's metadata is out of date (a freeze attack or a control plane that stopped re-signing); nothing was applied`,
+      `${inner}: the repository's metadata is out of date (freeze): the control plane stopped re-signing its timestamp, or is holding updates back`,
     );
   }
-  if (/does not match snapshot version|doesn't match timestamp|Missing .* in (new )?snapshot/.test(msg)) {
-    return new BundleVerificationError(
-      'mix-and-match',
-      `refused: ${msg} — snapshot and targets metadata do not belong together (mix-and-match)`,
-    );
-  }
-  if (kind === 'BadVersionError' || kind === 'EqualVersionError') {
+  if (
+    kind === 'BadVersionError' ||
+    kind === 'EqualVersionError' ||
+    /is less than current version/.test(inner)
+  ) {
+    if (/does not match snapshot version|doesn't match timestamp/.test(inner)) return mixAndMatch(inner);
     return new BundleVerificationError(
       'rollback',
-      `refused: ${msg} — the repository offered metadata older than what this host already trusts (rollback)`,
+      `${inner}: the repository offered metadata older than what this host already trusts (rollback)`,
     );
   }
+  if (
+    /does not match snapshot version|doesn't match timestamp|Missing .* in (new )?snapshot/.test(inner) ||
+    // Snapshot bytes that are not the ones the timestamp names (hash or length), or targets bytes that
+    // are not the ones the snapshot names: metadata of two repository versions served together.
+    (loading !== null && /Expected (hash|length)/i.test(inner))
+  ) {
+    return mixAndMatch(inner);
+  }
   if (kind === 'DownloadLengthMismatchError' || /Max length reached/i.test(msg)) {
-    return new BundleVerificationError('too-large', `refused: ${msg} — larger than the limit for this file`);
+    return new BundleVerificationError('too-large', `${inner}: larger than the limit for this file`);
   }
   if (kind === 'LengthOrHashMismatchError' || /hash|length/i.test(msg)) {
     return new BundleVerificationError(
       'mismatch',
-      `refused: ${msg} — a file or metadata does not match what was signed`,
+      `${inner}: a file or metadata does not match what was signed`,
     );
   }
   if (
@@ -81,7 +101,14 @@ function classify(e: unknown): BundleVerificationError {
   ) {
     return new BundleVerificationError('unreachable', `could not reach the bundle repository: ${msg}`);
   }
-  return new BundleVerificationError('mismatch', `refused: ${msg}`);
+  return new BundleVerificationError('mismatch', inner);
+}
+
+function mixAndMatch(inner: string): BundleVerificationError {
+  return new BundleVerificationError(
+    'mix-and-match',
+    `${inner}: timestamp, snapshot and targets metadata served together do not belong together (mix-and-match)`,
+  );
 }
 
 export interface TrustOptions {
@@ -111,11 +138,11 @@ export function ensureTrustedRoot(o: TrustOptions): void {
   if (hash !== o.rootSha256.toLowerCase()) {
     throw new BundleVerificationError(
       'untrusted-root',
-      `refused: the offered root.json has sha256 ${hash}, but this host pins ${o.rootSha256}`,
+      `the offered root.json has sha256 ${hash}, but this host pins ${o.rootSha256}`,
     );
   }
   fs.mkdirSync(o.metadataDir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(rootFile, o.initialRoot, { mode: 0o600 });
+  writeFileAtomic(rootFile, o.initialRoot, 0o600);
 }
 
 export interface FetchOptions extends TrustOptions {
@@ -127,22 +154,95 @@ export interface FetchOptions extends TrustOptions {
   destDir: string;
 }
 
-/** Refreshes the trusted metadata (timestamp → snapshot → targets) and returns the targets' info. */
-export async function openRepository(o: TrustOptions & { repoUrl: string }): Promise<Updater> {
-  ensureTrustedRoot(o);
-  const updater = new Updater({
-    metadataDir: o.metadataDir,
-    metadataBaseUrl: `${o.repoUrl.replace(/\/+$/, '')}/metadata`,
-    targetBaseUrl: `${o.repoUrl.replace(/\/+$/, '')}/targets`,
-    config: { ...LIMITS, fetchRetries: 0, fetchTimeout: 15_000 },
-    ...(o.fetcher ? { fetcher: o.fetcher } : {}),
-  });
+/** The metadata tuf-js keeps for this host (top-level roles: bundles are signed without delegations). */
+const TRUSTED_FILES = ['root.json', 'targets.json', 'snapshot.json', 'timestamp.json'] as const;
+const SignedMetadata = z.object({ signed: z.object({ _type: z.string(), version: z.number().int() }) });
+
+/** One refresh at a time per metadata directory (a bundle's manifest and files are two fetches). */
+const refreshing = new Map<string, Promise<unknown>>();
+
+/**
+ * Refreshes the trusted metadata (root → timestamp → snapshot → targets) and runs `use` with it.
+ *
+ * The metadata directory is what makes rollback protection hold between operations and restarts:
+ * the versions it keeps never go down, and a repository that offers older ones is refused. tuf-js
+ * writes it in place, and a file torn by a crash would be ignored at the next refresh (it falls back
+ * to the repository's copy), losing that protection for the role. So the refresh runs in a scratch
+ * copy, and each file tuf-js verified and kept there is moved into the directory atomically (temp +
+ * fsync + rename), root first and timestamp last, also when the refresh was refused (as tuf-js keeps
+ * what it verified before the refusal).
+ */
+export async function withTrustedRepository<T>(
+  o: TrustOptions & { repoUrl: string },
+  use: (updater: Updater) => Promise<T>,
+): Promise<T> {
+  const key = path.resolve(o.metadataDir);
+  const before = refreshing.get(key) ?? Promise.resolve();
+  const run = before.catch(() => undefined).then(() => refreshInScratch(o, use));
+  refreshing.set(key, run);
   try {
-    await updater.refresh();
-  } catch (e) {
-    throw classify(e);
+    return await run;
+  } finally {
+    if (refreshing.get(key) === run) refreshing.delete(key);
   }
-  return updater;
+}
+
+async function refreshInScratch<T>(
+  o: TrustOptions & { repoUrl: string },
+  use: (updater: Updater) => Promise<T>,
+): Promise<T> {
+  ensureTrustedRoot(o);
+  const base = path.resolve(o.metadataDir);
+  // Scratch copies left by a crash (refreshes of one directory run one at a time).
+  for (const f of fs.readdirSync(path.dirname(base)))
+    if (f.startsWith(`${path.basename(base)}.refresh-`))
+      fs.rmSync(path.join(path.dirname(base), f), { recursive: true, force: true });
+  const scratch = fs.mkdtempSync(`${base}.refresh-`);
+  try {
+    for (const f of TRUSTED_FILES) {
+      const file = path.join(o.metadataDir, f);
+      if (fs.existsSync(file)) fs.copyFileSync(file, path.join(scratch, f));
+    }
+    const updater = new Updater({
+      metadataDir: scratch,
+      metadataBaseUrl: `${o.repoUrl.replace(/\/+$/, '')}/metadata`,
+      targetBaseUrl: `${o.repoUrl.replace(/\/+$/, '')}/targets`,
+      config: { ...LIMITS, fetchRetries: 0, fetchTimeout: 15_000 },
+      ...(o.fetcher ? { fetcher: o.fetcher } : {}),
+    });
+    try {
+      try {
+        await updater.refresh();
+      } catch (e) {
+        throw classify(e);
+      }
+      return await use(updater);
+    } finally {
+      keepTrusted(scratch, o.metadataDir);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Moves what tuf-js verified in `scratch` into the metadata directory, each file atomically. */
+function keepTrusted(scratch: string, dir: string): void {
+  for (const f of TRUSTED_FILES) {
+    const file = path.join(scratch, f);
+    if (!fs.existsSync(file)) continue;
+    const data = fs.readFileSync(file);
+    const kept = path.join(dir, f);
+    if (fs.existsSync(kept) && fs.readFileSync(kept).equals(data)) continue;
+    // A file tuf-js failed to write whole is never kept.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.toString('utf8'));
+    } catch {
+      continue;
+    }
+    if (!SignedMetadata.safeParse(parsed).success) continue;
+    writeFileAtomic(kept, data, 0o600);
+  }
 }
 
 /**
@@ -157,7 +257,10 @@ export async function fetchVerified(o: FetchOptions): Promise<Record<string, str
       throw new BundleVerificationError('bad-path', (e as Error).message);
     }
   }
-  const updater = await openRepository(o);
+  return withTrustedRepository(o, (updater) => downloadAll(updater, o));
+}
+
+async function downloadAll(updater: Updater, o: FetchOptions): Promise<Record<string, string>> {
   const stage = `${o.destDir}.staging-${process.pid}-${Date.now()}`;
   fs.mkdirSync(stage, { recursive: true });
   const out: Record<string, string> = {};
@@ -170,14 +273,11 @@ export async function fetchVerified(o: FetchOptions): Promise<Record<string, str
         throw classify(e);
       }
       if (!info)
-        throw new BundleVerificationError(
-          'not-found',
-          `refused: ${t} is not a signed target of this repository`,
-        );
+        throw new BundleVerificationError('not-found', `${t} is not a signed target of this repository`);
       if (info.length > LIMITS.targetMaxLength) {
         throw new BundleVerificationError(
           'too-large',
-          `refused: ${t} is ${info.length} bytes, above the ${LIMITS.targetMaxLength}-byte limit`,
+          `${t} is ${info.length} bytes, above the ${LIMITS.targetMaxLength}-byte limit`,
         );
       }
       const file = path.join(stage, t);
@@ -190,7 +290,7 @@ export async function fetchVerified(o: FetchOptions): Promise<Record<string, str
         if (c.code === 'too-large')
           throw new BundleVerificationError(
             'mismatch',
-            `refused: ${t} does not match its signed length/hash (changed after signing)`,
+            `${t} does not match its signed length/hash (changed after signing)`,
           );
         throw c;
       }

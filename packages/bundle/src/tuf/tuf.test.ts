@@ -143,6 +143,26 @@ describe('TUF: accepted', () => {
   });
 });
 
+describe('TUF: the host keeps what it trusted', () => {
+  it('in its metadata folder (0600 files), written from a scratch copy that is never left behind', async () => {
+    const s = await setup();
+    s.repo.addTargets(files(), s.keys.targets);
+    s.repo.publish(s.keys.snapshot, s.keys.timestamp);
+    fs.mkdirSync(path.join(s.hostDir, 'tuf.refresh-left-by-a-crash'), { recursive: true });
+    await s.fetch();
+    s.close();
+    const tuf = path.join(s.hostDir, 'tuf');
+    expect(fs.readdirSync(tuf).sort()).toEqual([
+      'root.json',
+      'snapshot.json',
+      'targets.json',
+      'timestamp.json',
+    ]);
+    for (const f of fs.readdirSync(tuf)) expect(fs.statSync(path.join(tuf, f)).mode & 0o777, f).toBe(0o600);
+    expect(fs.readdirSync(s.hostDir).filter((f) => f.includes('.refresh-'))).toEqual([]);
+  });
+});
+
 describe('TUF: refused, each with its own error, nothing written', () => {
   let s: Setup;
   const signed = async () => {
@@ -191,6 +211,31 @@ describe('TUF: refused, each with its own error, nothing written', () => {
     fs.rmSync(s.dest, { recursive: true });
     fs.writeFileSync(path.join(s.repo.layout.metadataDir, 'timestamp.json'), oldTimestamp);
     await refused(s, 'rollback');
+  });
+
+  it('older targets in a freshly signed snapshot and timestamp (the online keys re-sign an old release)', async () => {
+    await signed();
+    s.repo.addTargets(files('v2'), s.keys.targets);
+    s.repo.publish(s.keys.snapshot, s.keys.timestamp);
+    await s.fetch();
+    fs.rmSync(s.dest, { recursive: true });
+    // Whoever holds the online keys wraps targets 1 in snapshot 3 and timestamp 3 (higher versions).
+    const md = s.repo.layout.metadataDir;
+    fs.renameSync(path.join(md, '2.targets.json'), path.join(tmpRoot, `targets-2-${n}.json`));
+    s.repo.publish(s.keys.snapshot, s.keys.timestamp);
+    const err = await s.fetch().catch((e: unknown) => e);
+    expect((err as BundleVerificationError).code).toBe('rollback');
+    expect((err as Error).message).toMatch(/targets\.json is less than current version 2/);
+    await refused(s, 'rollback');
+  });
+
+  it('a timestamp naming another snapshot than the one served (mix-and-match)', async () => {
+    await signed();
+    s.repo.addTargets(files('v2'), s.keys.targets);
+    s.repo.publish(s.keys.snapshot, s.keys.timestamp);
+    const md = s.repo.layout.metadataDir;
+    fs.copyFileSync(path.join(md, '1.snapshot.json'), path.join(md, '2.snapshot.json'));
+    await refused(s, 'mix-and-match');
   });
 
   it('snapshot and targets that do not belong together (mix-and-match)', async () => {

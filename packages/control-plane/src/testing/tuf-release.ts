@@ -153,3 +153,6 @@ export async function serveDir(dir: string): Promise<{ url: string; close: () =>
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** What a control plane holding the online keys signs (tests sign hostile metadata with it). */
+export { signSnapshotAndTimestamp } from '../bundles/resign.js';

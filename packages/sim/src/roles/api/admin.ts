@@ -1,4 +1,5 @@
 import { Router, isObject, type Res } from '../../lib/http.js';
+import { workerKeyAt } from './worker-key.js';
 import type { ApiContext } from './context.js';
 import type { SetupReport } from './setup-report.js';
 import { ValidationError, applyGovernance, checkUnique, validateBasic } from './validate.js';
@@ -116,6 +117,8 @@ export function adminRouter(ctx: ApiContext, report: SetupReport): Router {
       last_processed_height: ctx.epoch?.height ?? 0,
       current_node_version: '',
       last_used_version: '',
+      // Unsanitised, as the real DAPI serves it: the ML worker's private key is in the answer.
+      ml_node_key_config: workerKeyAt('/root/.dapi'),
     },
   }));
   r.post('/admin/v1/claim-reward/recover', (req) => {
