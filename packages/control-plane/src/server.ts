@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { rawPublicKey, fingerprint } from '@gnm/protocol';
 import type { Database } from './db/schema.js';
 import { registerApi } from './http/api.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { registerWebUi } from './http/web-ui.js';
 import { registerAgentDistRoutes } from './http/routes/agent-dist.js';
 import { AgentBinary } from './agent-dist/agent-binary.js';
@@ -84,6 +85,7 @@ export async function buildServer(
     ...(tls.serve ? { https: { key: tls.serve.key, cert: tls.serve.cert } } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('gnm', null);
+  registerJsonBodyParser(app);
   // Every route, for the isolation test that walks all routes taking an id.
   const routes: { method: string; url: string }[] = [];
   app.decorate('routeList', routes);
