@@ -8,6 +8,7 @@ import { rawPublicKey, fingerprint } from '@gnm/protocol';
 import { outboundPolicy } from '@gnm/protocol/outbound';
 import type { Database } from './db/schema.js';
 import { registerApi } from './http/api.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { registerWebUi } from './http/web-ui.js';
 import { registerAgentDistRoutes } from './http/routes/agent-dist.js';
 import { AgentBinary } from './agent-dist/agent-binary.js';
@@ -88,6 +89,7 @@ export async function buildServer(
     ...(tls.serve ? { https: { key: tls.serve.key, cert: tls.serve.cert } } : {}),
   }) as unknown as FastifyInstance;
   app.decorate('gnm', null);
+  registerJsonBodyParser(app);
   // Every route, for the isolation test that walks all routes taking an id.
   const routes: { method: string; url: string }[] = [];
   app.decorate('routeList', routes);

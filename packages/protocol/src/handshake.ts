@@ -48,12 +48,24 @@ export function rawPublicKey(k: crypto.KeyObject): string {
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
+/**
+ * Parsed keys of recent peers. Building a KeyObject costs about as much as checking the signature,
+ * and peers come back with the same key on every reconnect; bounded so junk keys cannot grow it.
+ */
+const keyObjects = new Map<string, crypto.KeyObject>();
+const KEY_OBJECTS_MAX = 1024;
+
 export function publicKeyObject(raw: string): crypto.KeyObject {
-  return crypto.createPublicKey({
+  const known = keyObjects.get(raw);
+  if (known) return known;
+  const key = crypto.createPublicKey({
     key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(raw, 'base64')]),
     format: 'der',
     type: 'spki',
   });
+  if (keyObjects.size >= KEY_OBJECTS_MAX) keyObjects.clear();
+  keyObjects.set(raw, key);
+  return key;
 }
 
 /** Identity fingerprint shown in install commands and pinned by agents: sha256 of the raw public key. */

@@ -1,4 +1,5 @@
 export * from './messages.js';
+export * from './json-depth.js';
 export * from './versions.js';
 export * from './handshake.js';
 export * from './timing.js';

@@ -81,3 +81,18 @@ describe('timing', () => {
     expect(jittered(10_000, () => 1)).toBe(12_500);
   });
 });
+
+describe('deeply nested frames', () => {
+  // A status report nested thousands of levels deep parsed fine, then overflowed the stack of the
+  // gateway's JSON.stringify inside the socket's message handler: an uncaught exception.
+  const deepReport = (n: number) =>
+    `{"type":"status.report","seq":1,"sentAt":"x","report":{"r":${'['.repeat(n)}${']'.repeat(n)}}}`;
+  it('are refused by the parser on both sides, with a reason', () => {
+    expect(() => parseFrame(AgentFrame, deepReport(10_000))).toThrow(/nested deeper than 64/);
+    const deepParams = `{"type":"op.request","opId":"op_12345678","op":"a.b","params":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)},"deadline":"x"}`;
+    expect(() => parseFrame(ControlPlaneFrame, deepParams)).toThrow(/nested deeper than 64/);
+  });
+  it('of ordinary depth still parse', () => {
+    expect(parseFrame(AgentFrame, deepReport(40)).type).toBe('status.report');
+  });
+});

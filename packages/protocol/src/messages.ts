@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { printableName } from './printable-name.js';
+import { jsonNestsDeeperThan, jsonTooDeepMessage } from './json-depth.js';
 
 /**
  * Every frame of the agent ⇄ control-plane WebSocket (DESIGN.md "Agent ⇄ control plane protocol").
@@ -130,6 +131,8 @@ export class FrameError extends Error {
 export function parseFrame<T>(schema: z.ZodType<T>, text: string): T {
   if (Buffer.byteLength(text) > MAX_FRAME_BYTES)
     throw new FrameError(`frame of ${Buffer.byteLength(text)} bytes exceeds ${MAX_FRAME_BYTES}`);
+  // Before JSON.parse: a deep frame would parse, then overflow the stack of whatever walks it next.
+  if (jsonNestsDeeperThan(text)) throw new FrameError(`frame ${jsonTooDeepMessage()}`);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -3,32 +3,20 @@ import WebSocket from 'ws';
 import {
   backoffDelayMs,
   checkPin,
-  ControlPlaneFrame,
-  fingerprint,
   jittered,
   newNonce,
-  parseFrame,
   PROTOCOL_VERSION,
-  signTranscript,
-  verifyTranscript,
   type AgentFrame,
   type Identity,
-  type OpRequest,
-  type OpResult,
 } from '@gnm/protocol';
 import type { AgentConfig } from '../state/agent-state.js';
+import { LinkSession, type LinkHandlers } from './link-session.js';
 import { proxyAgentFor } from './proxy.js';
 import { agentTransport, PLAIN_WARNING } from './transport.js';
 
-export const AGENT_VERSION = '0.1.0';
+export type { LinkHandlers } from './link-session.js';
 
-export interface LinkHandlers {
-  /** A status report body, collected fresh for each report. */
-  report(): Promise<Record<string, unknown>>;
-  /** Runs (or answers from the journal) one operation; `send` carries its events. */
-  operation(req: OpRequest, send: (frame: AgentFrame) => void): Promise<OpResult>;
-  log(level: 'info' | 'warn' | 'error', msg: string, o?: object): void;
-}
+export const AGENT_VERSION = '0.1.0';
 
 /** Refusals after which retrying cannot help: the agent stops and says what to do. */
 const FATAL_CLOSE = new Set([4401, 4403, 4426]);
@@ -109,7 +97,6 @@ export class Link {
     const agentNonce = newNonce();
     let certSha256 = 'plain-ws';
     let welcomed = false;
-    let refusal: { code: string; message: string } | undefined;
     return new Promise((resolve) => {
       const done = (r: { welcomed: boolean; reason: string; fatal?: string }) => {
         this.connected = false;
@@ -126,18 +113,42 @@ export class Link {
           ws.terminate();
         }
       });
+      let session: LinkSession | undefined;
       ws.on('open', () => {
         if (https && certSha256 === 'plain-ws') return; // pin failed: terminated above
+        const versions = this.o.versions ?? [PROTOCOL_VERSION];
+        session = new LinkSession({
+          config: this.config,
+          identity: this.identity,
+          handlers: this.handlers,
+          agentNonce,
+          versions,
+          certSha256,
+          io: {
+            send: (f) => this.send(f),
+            terminate: () => ws.terminate(),
+            welcomed: (intervalMs) => {
+              this.intervalMs = intervalMs;
+              welcomed = true;
+              this.connected = true;
+              this.handlers.log('info', 'connected to the control plane');
+              this.scheduleReport(true);
+            },
+            interval: (ms) => (this.intervalMs = ms),
+          },
+        });
         this.send({
           type: 'hello',
           agentId: this.config.agentId,
-          versions: this.o.versions ?? [PROTOCOL_VERSION],
+          versions,
           agentNonce,
           agentVersion: AGENT_VERSION,
         });
       });
       ws.on('error', (e) => this.handlers.log('warn', `connection error: ${e.message}`));
       ws.on('close', (code) => {
+        session?.closed();
+        const refusal = session?.refusal;
         if (FATAL_CLOSE.has(code))
           return done({
             welcomed,
@@ -146,81 +157,12 @@ export class Link {
           });
         done({ welcomed, reason: refusal ? `${refusal.code}: ${refusal.message}` : `closed (${code})` });
       });
-      ws.on('message', (data: Buffer) => {
-        let frame: ControlPlaneFrame;
-        try {
-          frame = parseFrame(ControlPlaneFrame, data.toString('utf8'));
-        } catch (e) {
-          this.handlers.log('warn', `dropping the connection: ${(e as Error).message}`);
-          return ws.terminate();
-        }
-        this.onFrame(
-          ws,
-          frame,
-          agentNonce,
-          certSha256,
-          () => {
-            welcomed = true;
-            this.connected = true;
-            this.handlers.log('info', 'connected to the control plane');
-          },
-          (r) => (refusal = r),
-        );
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        // Before `open` (pin failed) there is no session: nothing from that server is read.
+        if (!session) return ws.terminate();
+        session.handleFrame(data, isBinary);
       });
     });
-  }
-
-  private onFrame(
-    ws: WebSocket,
-    frame: ControlPlaneFrame,
-    agentNonce: string,
-    certSha256: string,
-    onWelcome: () => void,
-    onRefused: (r: { code: string; message: string }) => void,
-  ): void {
-    switch (frame.type) {
-      case 'challenge': {
-        const t = {
-          agentId: this.config.agentId,
-          version: frame.version,
-          agentNonce,
-          cpNonce: frame.cpNonce,
-          tlsCertSha256: certSha256,
-        };
-        if (
-          fingerprint(frame.cpPublicKey) !== this.config.cpFingerprint ||
-          !verifyTranscript('control-plane', t, frame.cpSignature, frame.cpPublicKey)
-        ) {
-          this.handlers.log(
-            'error',
-            'the server did not prove the pinned control-plane identity: not talking to it',
-          );
-          return ws.terminate();
-        }
-        return this.send({ type: 'proof', signature: signTranscript('agent', t, this.identity.privateKey) });
-      }
-      case 'welcome':
-        this.intervalMs = frame.reportIntervalMs;
-        onWelcome();
-        return this.scheduleReport(true);
-      case 'refused':
-        return onRefused({ code: frame.code, message: frame.message });
-      case 'status.ack':
-        this.intervalMs = frame.nextIntervalMs;
-        return;
-      case 'op.request':
-        void this.handlers
-          .operation(frame, (f) => this.send(f))
-          .then((result) => this.send(result))
-          .catch((e: unknown) =>
-            this.handlers.log('error', `operation ${frame.opId} failed to answer`, { err: e }),
-          );
-        return;
-      case 'ping':
-        return this.send({ type: 'pong', at: new Date().toISOString() });
-      default:
-        return;
-    }
   }
 
   /** Reports right after connecting (resend latest state), then every interval with jitter. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import {
   AgentFrame,
   FrameError,
@@ -66,8 +66,26 @@ export interface GatewayOptions {
   log: { warn(o: object, msg: string): void; info(o: object, msg: string): void };
 }
 
+/**
+ * What the gateway needs of a connection: a `ws` WebSocket, or an in-memory stand-in when a test feeds
+ * frames straight into the per-connection handler (the fuzz test sends 100,000 of them).
+ */
+export interface FrameSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  ping(): void;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: 'close' | 'error' | 'pong', listener: () => void): unknown;
+  off(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+}
+
+/** `WebSocket.OPEN`. */
+const OPEN = 1;
+
 interface Live extends AgentConnection {
-  ws: WebSocket;
+  ws: FrameSocket;
   alive: boolean;
 }
 
@@ -102,7 +120,7 @@ export class AgentGateway {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.handshake(ws, req));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress ?? null));
     });
   }
 
@@ -134,8 +152,8 @@ export class AgentGateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private handshake(ws: WebSocket, req: IncomingMessage): void {
-    const sourceIp = req.socket.remoteAddress ?? null;
+  /** Runs one connection: the handshake, then its frames until it closes. */
+  accept(ws: FrameSocket, sourceIp: string | null): void {
     let stage: 'hello' | 'proof' | 'done' = 'hello';
     let transcript: Transcript | undefined;
     let host: HostRow | undefined;
@@ -240,7 +258,7 @@ export class AgentGateway {
     });
   }
 
-  private goLive(ws: WebSocket, host: HostRow, version: number): void {
+  private goLive(ws: FrameSocket, host: HostRow, version: number): void {
     const agentId = host.agent_id ?? '';
     const conn: Live = {
       ws,
@@ -336,11 +354,11 @@ export class AgentGateway {
   }
 }
 
-function send(ws: WebSocket, frame: ControlPlaneFrame): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+function send(ws: FrameSocket, frame: ControlPlaneFrame): void {
+  if (ws.readyState === OPEN) ws.send(JSON.stringify(frame));
 }
 
-function refuse(ws: WebSocket, code: RefusalCode, message: string, closeCode: number): void {
+function refuse(ws: FrameSocket, code: RefusalCode, message: string, closeCode: number): void {
   send(ws, { type: 'refused', code, message: message.slice(0, 1000) });
   ws.close(closeCode, code);
 }

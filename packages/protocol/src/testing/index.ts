@@ -1,1 +1,2 @@
 export * from './test-agent.js';
+export * from './fuzz-frames.js';
