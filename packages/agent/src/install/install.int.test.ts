@@ -104,7 +104,7 @@ describe('the install command the control plane prints', () => {
     const { host, enrollment } = await newHost('installed-host');
     firstCommand = enrollment.installCommand;
     expect(enrollment.installCommand).toMatch(
-      /^curl -fsSL --pinnedpubkey 'sha256\/\/.+' -k '.+\/install\.sh'/,
+      /^curl -fsSL --retry 8 --pinnedpubkey 'sha256\/\/.+' -k '.+\/install\.sh'/,
     );
     const i = install(
       enrollment.installCommand,

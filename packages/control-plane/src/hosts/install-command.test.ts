@@ -11,7 +11,7 @@ describe('the install command', () => {
   it('carries the three pins and the token, with curl checking the TLS pin on download', () => {
     const c = installCommand(pins, 'gnm-enroll-abc');
     expect(c).toBe(
-      `curl -fsSL --pinnedpubkey '${pins.tlsPin}' -k 'https://cp.example.org:8787/install.sh' | sudo sh -s -- ` +
+      `curl -fsSL --retry 8 --pinnedpubkey '${pins.tlsPin}' -k 'https://cp.example.org:8787/install.sh' | sudo sh -s -- ` +
         `--control-plane 'https://cp.example.org:8787' --token 'gnm-enroll-abc' --cp-fingerprint ${'ab'.repeat(32)} ` +
         `--tls-pin '${pins.tlsPin}' --root-sha256 ${'cd'.repeat(32)}`,
     );
@@ -22,7 +22,7 @@ describe('the install command', () => {
   });
   it('in development mode says so instead of a TLS pin', () => {
     expect(installCommand({ ...pins, tlsPin: null, publicUrl: 'http://127.0.0.1:8787' }, 't')).toMatch(
-      /^curl -fsSL 'http:\/\/127\.0\.0\.1:8787\/install\.sh' .* --dev-plain-http/,
+      /^curl -fsSL --retry 8 'http:\/\/127\.0\.0\.1:8787\/install\.sh' .* --dev-plain-http/,
     );
   });
   it('the agent-side development flag follows the URL: http:// carries it, https:// never goes unpinned', () => {

@@ -24,10 +24,12 @@ export function installCommand(pins: Pins, token: string): string {
   const plain = pins.publicUrl.startsWith('http://');
   if (!plain && !pins.tlsPin)
     throw new Error(`no TLS pin for ${pins.publicUrl}: an https install command always carries the pin`);
+  // --retry: a control plane that has just started is still building the agent and answers 503 with
+  // Retry-After meanwhile; curl waits and tries again instead of failing the install.
   const curl =
     !plain && pins.tlsPin
-      ? `curl -fsSL --pinnedpubkey ${q(pins.tlsPin)} -k ${q(`${pins.publicUrl}/install.sh`)}`
-      : `curl -fsSL ${q(`${pins.publicUrl}/install.sh`)}`;
+      ? `curl -fsSL --retry 8 --pinnedpubkey ${q(pins.tlsPin)} -k ${q(`${pins.publicUrl}/install.sh`)}`
+      : `curl -fsSL --retry 8 ${q(`${pins.publicUrl}/install.sh`)}`;
   const args = [
     `--control-plane ${q(pins.publicUrl)}`,
     `--token ${q(token)}`,
