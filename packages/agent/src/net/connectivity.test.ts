@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackOnlySockets } from '@gnm/protocol/testing';
 import { runChecks } from './connectivity.js';
 import type { OperationContext } from '../operations/registry.js';
 
@@ -12,6 +13,13 @@ import type { OperationContext } from '../operations/registry.js';
  */
 const MARKER = 'far-side-words-41c2';
 
+// These tests name metadata and private addresses on purpose: were the policy to regress, no socket
+// may really go there from the test machine (the guard fails the test instead).
+const guard = loopbackOnlySockets();
+afterAll(() => {
+  guard.restore();
+  expect(guard.blocked).toEqual([]);
+});
 describe('net.check under the host outbound policy', () => {
   const hits: string[] = [];
   let port = 0;

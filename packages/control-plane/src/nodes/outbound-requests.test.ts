@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackOnlySockets } from '@gnm/protocol/testing';
 import { startTestControlPlane, type TestControlPlane } from '../testing/control-plane.js';
 
 /**
@@ -50,6 +51,13 @@ async function hostWithGpus(cp: TestControlPlane): Promise<string> {
   return id;
 }
 
+// These tests name metadata and private addresses on purpose: were the policy to regress, no socket
+// may really go there from the test machine (the guard fails the test instead).
+const guard = loopbackOnlySockets();
+afterAll(() => {
+  guard.restore();
+  expect(guard.blocked).toEqual([]);
+});
 describe('outbound requests chosen by a user', () => {
   /** No allowance: the default of a control plane in production. */
   let strict: TestControlPlane;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackOnlySockets } from '../testing/loopback-only.js';
 import { connectTcpForUser } from './connect-tcp.js';
 import { fetchForUser } from './fetch-for-user.js';
 import { OutboundError } from './outbound-error.js';
@@ -20,6 +21,13 @@ async function reasonOf(p: Promise<unknown>): Promise<string> {
   return 'ok';
 }
 
+// These tests name metadata and private addresses on purpose: were the policy to regress, no socket
+// may really go there from the test machine (the guard fails the test instead).
+const guard = loopbackOnlySockets();
+afterAll(() => {
+  guard.restore();
+  expect(guard.blocked).toEqual([]);
+});
 describe('fetchForUser and connectTcpForUser', () => {
   const hits: { url: string; host: string }[] = [];
   let port = 0;
