@@ -31,6 +31,9 @@ export async function buildExecutable(
     format: 'cjs',
     outfile: bundle,
     logLevel: 'warning',
+    // import.meta is empty in CommonJS: a module that needs it (a fixtures loader pulled in through a
+    // package index) would crash the executable at start, so the build fails instead.
+    logOverride: { 'empty-import-meta': 'error' },
     // ws tries optional native add-ons at run time; a single executable can load only built-ins.
     define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
   });

@@ -1,4 +1,4 @@
-import { describeColdKeyFindings, findColdKeyMaterial, type TypedField } from '@gnm/gonka';
+import { describeColdKeyFindings, findColdKeyMaterial, type TypedField } from '@gnm/gonka/cold-key-guard';
 import type { BundleManifest } from '@gnm/bundle';
 
 /**
