@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fuzzMultiplier, fuzzSeed, wrongValue } from '@gnm/protocol/testing';
+import { fuzzMultiplier, fuzzSeed, loopbackOnlySockets, wrongValue } from '@gnm/protocol/testing';
 import { openDatabase, type OpenedDatabase } from '../db/open.js';
 import { Accounts, type User } from '../accounts/accounts.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -27,8 +27,8 @@ import { SESSION_COOKIE } from './context.js';
  * recommendation's `seedApi` is only ever an unreachable address.
  */
 const UNREACHABLE = ['http://127.0.0.1:9/', 'http://127.0.0.1:9', 'https://127.0.0.1:9/'];
-/** Built from the sources on first request (minutes): not a fuzz target. */
-const SKIPPED = new Set(['GET /agent/v1/gnm-agent-linux-x64', 'GET /agent/v1/gnm-agent-linux-x64.sha256']);
+/** Every route is a target (the agent downloads serve a small stand-in executable). */
+const SKIPPED = new Set<string>();
 
 type Json = Record<string, unknown>;
 interface Caller {
@@ -45,17 +45,28 @@ describe('fuzz: every API route through inject', () => {
   const callers: Caller[] = [];
   const ids: Record<string, string[]> = {};
   const dialed: string[] = [];
+  // Requests a route makes for a user (seed API, reachability) go through the outbound policy over
+  // node:http, not fetch: generated addresses must not be dialled from the test machine either.
+  let guard: ReturnType<typeof loopbackOnlySockets> | undefined;
 
   beforeAll(async () => {
+    guard = loopbackOnlySockets();
     vi.stubGlobal('fetch', (url: unknown) => {
       dialed.push(String(url));
       return Promise.reject(new TypeError('fetch failed: outbound requests are off in this test'));
     });
     dir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'gnm-fuzz-api-'));
     db = await openDatabase({ dataDir: dir });
-    app = await buildServer({ logLevel: 'silent', dataDir: dir, publicUrl: 'http://127.0.0.1:9' }, db.db, {
-      identity: ephemeralIdentity(),
-    });
+    // The install routes serve whatever executable they are given: a stand-in keeps them 200.
+    const exe = path.join(dir, 'gnm-agent-stand-in');
+    fs.writeFileSync(exe, '#!/bin/sh\necho stand-in\n', { mode: 0o755 });
+    app = await buildServer(
+      { logLevel: 'silent', dataDir: dir, publicUrl: 'http://127.0.0.1:9', agentBinary: exe },
+      db.db,
+      {
+        identity: ephemeralIdentity(),
+      },
+    );
     await app.ready();
     doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     const accounts = new Accounts(db.db, new AuditLog(db.db));
@@ -69,6 +80,7 @@ describe('fuzz: every API route through inject', () => {
     await seed();
   }, 120_000);
   afterAll(async () => {
+    guard?.restore();
     vi.unstubAllGlobals();
     await app.close();
     await db.close();
@@ -244,7 +256,7 @@ describe('fuzz: every API route through inject', () => {
     const hist = [...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`);
     const fivexx = failures.filter((f) => /^5\d\d/.test(f)).length;
     console.log(
-      `fuzz api: ${routes.length} routes × ${perRoute} cases (${cases}), ${fivexx} 5xx, ${failures.length - fivexx} writes on 4xx (statuses ${hist.join(' ')}; outbound requests refused: ${dialed.length}, console not built: ${notBuilt}, skipped: ${[...SKIPPED].join(', ')})`,
+      `fuzz api: ${routes.length} routes × ${perRoute} cases (${cases}), ${fivexx} 5xx, ${failures.length - fivexx} writes on 4xx (statuses ${hist.join(' ')}; outbound requests refused: ${dialed.length}, sockets outside loopback stopped: ${guard?.blocked.length ?? 0}, console not built: ${notBuilt}, skipped: ${[...SKIPPED].join(', ')})`,
     );
     const kinds = new Map<string, number>();
     for (const f of failures) {
