@@ -77,8 +77,9 @@ function coldKeyView(
   r: Selectable<NodesTable>,
   facts: NodeHealthFacts | null,
 ): NodeView['coldKey'] {
-  const chainId =
-    facts?.chain?.chainId ?? (config.network === 'sim' ? null : (NETWORKS[config.network]?.chainId ?? null));
+  // The node's own chain id once its health was read; until then its network's (a sim node read
+  // before its first health report used to get mainnet's, and the grant it showed was refused).
+  const chainId = facts?.chain?.chainId ?? NETWORKS[config.network]?.chainId ?? null;
   const seed = seedOf(config);
   let commands: NonNullable<NodeView['coldKey']>['commands'] = [];
   try {
